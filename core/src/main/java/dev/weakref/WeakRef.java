@@ -1,0 +1,244 @@
+package dev.weakref;
+
+import dev.weakref.engine.ReclaimAction;
+import dev.weakref.engine.Reclaimer;
+import java.lang.ref.WeakReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A weak reference with Python's semantics: an optional callback, value equality while alive, a
+ * hash that survives the referent, and a count the engine can report per referent.
+ *
+ * <p>Python: {@code weakref.ref} ({@code ReferenceType}). A {@code WeakRef} does not keep its
+ * referent alive. Once the referent is only weakly reachable (see {@link java.lang.ref}) the
+ * collector clears every reference to it at once; {@link #get()} then returns {@code null} for good.
+ *
+ * <p><b>Callbacks.</b> If this reference is itself still reachable when its referent is reclaimed,
+ * its callback is called once with this reference as the argument, on the engine thread
+ * {@code weakref-reclaimer}, never on the collector's or the caller's thread. {@link #get()} already
+ * returns {@code null} there. Callbacks of the references to one object run newest-registered first.
+ * A reference its owner dropped never calls back, and the engine does not keep it alive. What a
+ * callback throws goes to {@link Reclaimer#setUnraisableHook the unraisable hook} and does not stop
+ * the other callbacks. Actions of the creating thread before the constructor <i>happen-before</i>
+ * the callback runs.
+ *
+ * <p><b>Warning:</b> a callback that captures the referent keeps it alive forever, and then never
+ * runs. Take what you need from the reference passed in, or capture other values only:
+ * <pre>{@code
+ * Image image = load();
+ * WeakRef<Image> wr = new WeakRef<>(image, r -> log("image gone"));     // fine
+ * WeakRef<Image> bad = new WeakRef<>(image, r -> log("gone: " + image)); // leaks image
+ * }</pre>
+ *
+ * <p><b>Equality.</b> While both referents are alive two refs are equal when their referents are
+ * {@code equals}; otherwise only a ref is equal to itself. {@link #hashCode()} is the referent's,
+ * computed on first use and kept after the referent dies. References are not ordered.
+ *
+ * <p>Subclasses may add fields and override {@link #get()}, as Python subclasses of {@code ref} do.
+ * A {@code WeakRef} is a {@link WeakReference}, so it can be passed where one is expected, but it
+ * is cleared only by the collector: {@link #clear()} and {@link #enqueue()} are unsupported.
+ *
+ * @param <T> the type of the referent
+ */
+public class WeakRef<T> extends WeakReference<T> {
+  private static final ReclaimAction FIRE = handle -> ((WeakRef<?>) handle).fire();
+  private static final long HASH_KNOWN = 1L << 32;
+  private static final Function<Object, WeakRef<Object>> SHARED = r -> new WeakRef<>(r, true);
+
+  private final @Nullable Consumer<? super WeakRef<T>> callback;
+  /** 0 until the referent's hash is known, then {@code HASH_KNOWN | hash}. */
+  private volatile long hash;
+
+  /**
+   * Creates a weak reference to {@code referent} with no callback. Always a new object: use
+   * {@link #of(Object)} (or {@code Weakref.ref}) to share one callback-less reference per object.
+   *
+   * <p>Python: {@code weakref.ref(obj)}.
+   *
+   * @param referent the object to refer to
+   * @throws NullPointerException if {@code referent} is {@code null}
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class such as
+   *     {@code Integer}, for which identity, and so a weak reference, is meaningless
+   */
+  public WeakRef(T referent) {
+    this(referent, null);
+  }
+
+  /**
+   * Creates a weak reference to {@code referent} that calls {@code callback} once after the
+   * referent is reclaimed, if this reference is still reachable then.
+   *
+   * <p>Python: {@code weakref.ref(obj, callback)}.
+   *
+   * @param referent the object to refer to
+   * @param callback called with this reference on the engine thread, or {@code null} for none
+   * @throws NullPointerException if {@code referent} is {@code null}
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
+   */
+  public WeakRef(T referent, @Nullable Consumer<? super WeakRef<T>> callback) {
+    super(Referents.requireReferenceable(referent));
+    this.callback = callback;
+    Reclaimer.track(referent, this, callback == null ? null : FIRE);
+  }
+
+  /** Creates an untracked reference, for {@link Reclaimer#shared} to track. */
+  private WeakRef(T referent, boolean untracked) {
+    super(referent);
+    this.callback = null;
+  }
+
+  /**
+   * Returns the one callback-less {@code WeakRef} that {@code referent} shares, creating it if
+   * there is none: the reuse CPython does for {@code ref(obj)}. Never returns a subclass instance.
+   *
+   * @param referent the object to refer to
+   * @param <T> the type of the referent
+   * @return the shared reference, the same object while it is reachable
+   * @throws NullPointerException if {@code referent} is {@code null}
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
+   */
+  public static <T> WeakRef<T> of(T referent) {
+    Referents.requireReferenceable(referent);
+    @SuppressWarnings("unchecked")
+    WeakRef<T> shared = (WeakRef<T>) Reclaimer.shared(referent, WeakRef.class, SHARED);
+    return shared;
+  }
+
+  /**
+   * Returns {@link #of(Object) the shared reference} when {@code callback} is {@code null}, and a
+   * new reference with that callback otherwise: Python's {@code weakref.ref(obj, callback)}.
+   *
+   * @param referent the object to refer to
+   * @param callback the callback, or {@code null} for none
+   * @param <T> the type of the referent
+   * @return a reference to {@code referent}
+   * @throws NullPointerException if {@code referent} is {@code null}
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
+   */
+  public static <T> WeakRef<T> of(T referent, @Nullable Consumer<? super WeakRef<T>> callback) {
+    return callback == null ? of(referent) : new WeakRef<>(referent, callback);
+  }
+
+  /**
+   * Returns the referent, or {@code null} once the garbage collector has cleared this reference.
+   *
+   * <p>Python: {@code r()}. A {@code null} result is final. Read the referent into a local once and
+   * test that local; two calls may disagree.
+   *
+   * @return the referent while it is strongly or softly reachable, otherwise {@code null}
+   */
+  @Override
+  public @Nullable T get() {
+    return super.get();
+  }
+
+  /**
+   * Returns the callback given at construction, or {@code null} if there was none or the referent
+   * is gone (the callback has then run or is about to).
+   *
+   * <p>Python: {@code r.__callback__}.
+   *
+   * @return the callback while the referent is alive, else {@code null}
+   */
+  public @Nullable Consumer<? super WeakRef<T>> callback() {
+    return refersTo(null) ? null : callback;
+  }
+
+  /** Runs the callback; called by the engine once, after the referent was reclaimed. */
+  private void fire() {
+    Consumer<? super WeakRef<T>> cb = callback;
+    if (cb != null) {
+      try {
+        cb.accept(this);
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, cb);
+      }
+    }
+  }
+
+  /**
+   * Returns the referent's hash code, computed on first use and kept after the referent dies.
+   *
+   * <p>Python: {@code hash(r)}.
+   *
+   * @return the referent's {@code hashCode()}
+   * @throws IllegalStateException if the referent was reclaimed before the hash was first asked for
+   *     ({@code "weak object has gone away"})
+   */
+  @Override
+  public int hashCode() {
+    long h = hash;
+    if (h == 0) {
+      T referent = get();
+      if (referent == null) {
+        throw new IllegalStateException("weak object has gone away");
+      }
+      h = HASH_KNOWN | (referent.hashCode() & 0xFFFF_FFFFL);
+      hash = h;
+    }
+    return (int) h;
+  }
+
+  /**
+   * Compares referents while both are alive, identity otherwise.
+   *
+   * <p>Python: {@code r1 == r2}.
+   *
+   * @param obj another object
+   * @return {@code true} if {@code obj} is this reference, or a {@code WeakRef} whose referent and
+   *     this one's are both alive and {@code equals}
+   */
+  @Override
+  public boolean equals(@Nullable Object obj) {
+    if (this == obj) {
+      return true;
+    }
+    if (!(obj instanceof WeakRef<?> other)) {
+      return false;
+    }
+    Object mine = get();
+    Object theirs = other.get();
+    return mine != null && theirs != null && mine.equals(theirs);
+  }
+
+  /**
+   * Returns {@code <weakref at 0x…; to 'pkg.Class' at 0x…>} while the referent lives, and
+   * {@code <weakref at 0x…; dead>} after. The hexadecimal numbers are identity hash codes, the JVM's
+   * stand-in for addresses.
+   *
+   * <p>Python: {@code repr(r)}.
+   */
+  @Override
+  public String toString() {
+    String self = "<weakref at 0x" + Integer.toHexString(System.identityHashCode(this));
+    T referent = get();
+    if (referent == null) {
+      return self + "; dead>";
+    }
+    return self + "; to '" + referent.getClass().getName() + "' at 0x"
+        + Integer.toHexString(System.identityHashCode(referent)) + ">";
+  }
+
+  /**
+   * Unsupported: a {@code WeakRef} is cleared only by the garbage collector, as in Python.
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public void clear() {
+    throw new UnsupportedOperationException("weak references are cleared only by the garbage collector");
+  }
+
+  /**
+   * Unsupported: a {@code WeakRef} is enqueued only by the garbage collector, as in Python.
+   *
+   * @return never
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public boolean enqueue() {
+    throw new UnsupportedOperationException("weak references are enqueued only by the garbage collector");
+  }
+}

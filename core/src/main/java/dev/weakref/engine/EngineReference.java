@@ -1,0 +1,38 @@
+package dev.weakref.engine;
+
+import java.lang.ref.WeakReference;
+
+/**
+ * A weak reference that the engine thread hands back to its subclass once the collector has
+ * cleared it: the seam for structures that clean up after their own references, such as the weak
+ * containers' entries (CPython's {@code KeyedRef}).
+ *
+ * <p>Unlike {@code WeakRef}, an {@code EngineReference} is not tracked per referent: it does not
+ * count in {@link Reclaimer#weakRefCount}, has no callback ordering, and costs one object. As with
+ * any {@link java.lang.ref.Reference}, one that is itself unreachable when its referent dies is
+ * never processed. {@link Reclaimer#collect()} waits for {@link #reclaimed()} like for callbacks.
+ *
+ * @param <T> the type of the referent
+ */
+public abstract class EngineReference<T> extends WeakReference<T> {
+
+  /**
+   * Creates a weak reference to {@code referent}, registered with the engine's queue.
+   *
+   * @param referent the object to refer to
+   */
+  protected EngineReference(T referent) {
+    super(referent, Reclaimer.queue());
+  }
+
+  /**
+   * Runs on the {@code weakref-reclaimer} thread once, after the collector cleared this reference
+   * (if it was still reachable then). What it throws goes to the unraisable hook, with this reference
+   * as the source. Keep it short: every other callback waits for it.
+   */
+  protected abstract void reclaimed();
+
+  final void runReclaimed() {
+    reclaimed();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.weakref.engine;
+
+/**
+ * What the engine runs for one tracked handle after its referent was reclaimed.
+ *
+ * <p><b>Internal:</b> public only so that the reference types in {@code dev.weakref} can register
+ * with the engine; application code has no use for it. Implementations are stateless singletons
+ * (one per handle type), so tracking a handle allocates nothing for its action.
+ */
+@FunctionalInterface
+public interface ReclaimAction {
+
+  /**
+   * Runs on the {@code weakref-reclaimer} thread, once, for a handle that was still reachable when
+   * its referent was reclaimed. What it throws goes to the {@link UnraisableHook}.
+   *
+   * @param handle the handle passed to {@link Reclaimer#track}
+   */
+  void reclaimed(Object handle);
+}

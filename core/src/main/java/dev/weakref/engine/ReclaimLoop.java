@@ -1,0 +1,138 @@
+package dev.weakref.engine;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The body of the {@code weakref-reclaimer} thread: a dull loop, on purpose.
+ *
+ * <p>It blocks on the queue, then drains everything already there with {@code poll()} before it
+ * works, so that a {@link Sentinel} found in a batch proves that every reference enqueued before it
+ * has been processed when the batch ends. Each callback runs inside its own {@code try}; whatever it
+ * throws goes to the unraisable hook, and the loop itself catches everything, so the thread never
+ * dies of a callback.
+ */
+final class ReclaimLoop implements Runnable {
+  private final ReferenceQueue<Object> queue;
+  private final Registry registry;
+  final CopyOnWriteArrayList<ReclaimListener> listeners = new CopyOnWriteArrayList<>();
+
+  private static final int BATCH_KEEP = 1024;
+  private List<Reference<?>> batch = new ArrayList<>();
+  private final List<Sentinel> sentinels = new ArrayList<>();
+
+  /** Written by the engine thread only; read by {@link Reclaimer#stats()} and collect's diagnosis. */
+  volatile long callbacksRun;
+  volatile int pending;
+  volatile @Nullable Object running;
+  volatile long runningSince;
+  private long sequence;
+
+  ReclaimLoop(ReferenceQueue<Object> queue, Registry registry) {
+    this.queue = queue;
+    this.registry = registry;
+  }
+
+  @Override
+  public void run() {
+    for (;;) {
+      try {
+        drainOnce();
+      } catch (InterruptedException e) {
+        // Nobody may stop the engine by interrupting it: the refs it serves outlive any caller.
+        Thread.interrupted();
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, this);
+      }
+    }
+  }
+
+  private void drainOnce() throws InterruptedException {
+    Reference<?> r = queue.remove();
+    do {
+      batch.add(r);
+    } while ((r = queue.poll()) != null);
+    pending = batch.size();
+    try {
+      for (Reference<?> ref : batch) {
+        process(ref);
+        pending--;
+      }
+    } finally {
+      // A burst of a million reclaims must not leave a million-slot array behind.
+      if (batch.size() > BATCH_KEEP) {
+        batch = new ArrayList<>();
+      } else {
+        batch.clear();
+      }
+      pending = 0;
+      for (Sentinel s : sentinels) {
+        s.done.countDown();
+      }
+      sentinels.clear();
+    }
+  }
+
+  private void process(Reference<?> ref) {
+    if (ref instanceof Cell cell) {
+      if (!cell.retired) {
+        cell.retired = true;
+        cell.slot.cellDropped();
+      }
+    } else if (ref instanceof Slot slot) {
+      reclaim(slot);
+    } else if (ref instanceof EngineReference<?> engineRef) {
+      callbacksRun++;
+      runningSince = System.nanoTime();
+      running = engineRef;
+      try {
+        engineRef.runReclaimed();
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, engineRef);
+      } finally {
+        running = null;
+      }
+    } else if (ref instanceof Sentinel sentinel) {
+      sentinels.add(sentinel);
+    }
+  }
+
+  /** Runs the callbacks of a reclaimed referent, newest registration first, then the listeners. */
+  private void reclaim(Slot slot) {
+    registry.remove(slot);
+    int fired = 0;
+    for (Cell c = slot.head(); c != null; c = c.next) {
+      c.retired = true;
+      ReclaimAction action = c.action;
+      Object handle;
+      if (action == null || (handle = c.get()) == null) {
+        continue;
+      }
+      fired++;
+      callbacksRun++;
+      runningSince = System.nanoTime();
+      running = handle;
+      try {
+        action.reclaimed(handle);
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, handle);
+      } finally {
+        running = null;
+      }
+    }
+    if (!listeners.isEmpty()) {
+      ReclaimEvent event = new ReclaimEvent(slot.type, slot.hash, fired, ++sequence);
+      for (ReclaimListener l : listeners) {
+        try {
+          l.onReclaim(event);
+        } catch (Throwable t) {
+          Reclaimer.reportUnraisable(t, l);
+        }
+      }
+    }
+  }
+}

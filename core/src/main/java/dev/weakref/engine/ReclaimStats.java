@@ -1,0 +1,16 @@
+package dev.weakref.engine;
+
+/**
+ * A snapshot of the engine's counters, from {@link Reclaimer#stats()}.
+ *
+ * <p>Each counter is read separately, so under concurrent use the figures need not add up exactly.
+ *
+ * @param refsAlive tracked references and proxies whose referent has not been reclaimed and which
+ *     have not been found dropped by the collector
+ * @param referentsTracked objects that currently have at least one tracked reference
+ * @param callbacksRun callbacks run by the engine since start (including ones that threw)
+ * @param callbackFailures callbacks (and listeners) that threw, each reported to the unraisable hook
+ * @param pending references already taken from the queue whose processing has not finished
+ */
+public record ReclaimStats(
+    long refsAlive, long referentsTracked, long callbacksRun, long callbackFailures, long pending) {}

@@ -1,0 +1,348 @@
+package dev.weakref.engine;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The reclaim engine's public face: forcing a collection in tests, the unraisable hook, statistics,
+ * listeners, and the per-referent queries behind Python's {@code getweakrefcount} and
+ * {@code getweakrefs}.
+ *
+ * <h2>How callbacks run</h2>
+ * The garbage collector clears weak references; the JDK's reference handler enqueues them on the
+ * engine's single {@link ReferenceQueue}; one daemon thread named {@code weakref-reclaimer} takes
+ * them off and runs the callbacks: in order, newest registration first for each referent, never on
+ * the collector's or a caller's thread. Whatever a callback throws goes to the
+ * {@linkplain #setUnraisableHook unraisable hook} and never stops the next callback. The thread has
+ * no context class loader and inherits no thread-locals, so it pins no application class loader.
+ *
+ * <p>Memory consistency effects: actions in a thread before it creates a reference with a callback
+ * <i>happen-before</i> that callback runs on the engine thread, and actions of a callback
+ * <i>happen-before</i> {@link #collect()} returns in a thread that waited for it.
+ *
+ * <p>All methods are static and thread-safe. See the {@link java.lang.ref} package documentation
+ * for what "reachable" means.
+ */
+public final class Reclaimer {
+  private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+  private static final Registry REGISTRY = new Registry();
+  private static final ReclaimLoop LOOP = new ReclaimLoop(QUEUE, REGISTRY);
+  private static final AtomicLong FAILURES = new AtomicLong();
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Prints {@code Exception ignored in: <source>} and the stack trace, as Python does. */
+  private static final UnraisableHook DEFAULT_HOOK = Reclaimer::printUnraisable;
+
+  private static volatile UnraisableHook hook = DEFAULT_HOOK;
+  private static volatile @Nullable Thread thread;
+
+  static {
+    ensureRunning();
+  }
+
+  private Reclaimer() {}
+
+  /* ---- Tracking: for the reference types of dev.weakref ---- */
+
+  /**
+   * Registers {@code handle} as a weak reference to {@code referent}, newest first among the
+   * referent's handles.
+   *
+   * <p><b>Internal:</b> public so that the types in {@code dev.weakref} can register; application
+   * code creates a {@code WeakRef} instead. The engine holds {@code handle} only weakly: once it is
+   * unreachable it is forgotten and its action never runs. While it is reachable it counts in
+   * {@link #weakRefCount} and, when the referent is reclaimed, {@code action} (if not null) runs once
+   * on the engine thread with the handle.
+   *
+   * @param referent the object referred to (not retained)
+   * @param handle the user-visible reference or proxy (not retained)
+   * @param action what to run after reclamation, or {@code null} for none
+   */
+  public static void track(Object referent, Object handle, @Nullable ReclaimAction action) {
+    Slot slot = REGISTRY.findOrCreate(referent, System.identityHashCode(referent), QUEUE);
+    slot.push(new Cell(handle, slot, action, null, QUEUE));
+    // The referent must outlive the push, or its slot could be reclaimed before the cell is on it.
+    Reference.reachabilityFence(referent);
+  }
+
+  /**
+   * Returns the live handle that {@code referent} shares under {@code key}, creating and tracking it
+   * with {@code factory} when there is none: CPython's reuse of callback-less refs and proxies.
+   *
+   * <p><b>Internal:</b> public for the types in {@code dev.weakref}. The factory runs at most once
+   * per referent and key while its result is reachable, under a per-referent lock; it must create the
+   * handle <em>without</em> tracking it, since this method tracks it. Shared handles have no action.
+   *
+   * @param referent the object referred to (not retained)
+   * @param key identifies the kind of shared handle (compared by identity), such as a class
+   * @param factory creates the handle from the referent
+   * @param <H> the handle's type; the caller guarantees that {@code key} implies it
+   * @return the shared handle, never {@code null}
+   */
+  @SuppressWarnings("unchecked")
+  public static <H> H shared(Object referent, Object key, Function<Object, ? extends H> factory) {
+    Slot slot = REGISTRY.findOrCreate(referent, System.identityHashCode(referent), QUEUE);
+    Object handle = slot.shared(key);
+    if (handle == null) {
+      synchronized (slot) {
+        handle = slot.sharedLocked(key);
+        if (handle == null) {
+          handle = Objects.requireNonNull(factory.apply(referent), "shared handle factory");
+          Cell cell = new Cell(handle, slot, null, key, QUEUE);
+          slot.push(cell);
+          slot.hintShared(cell);
+        }
+      }
+    }
+    Reference.reachabilityFence(referent);
+    return (H) handle;
+  }
+
+  /**
+   * Returns how many tracked references and proxies currently refer to {@code referent}.
+   *
+   * <p>Python: {@code weakref.getweakrefcount(obj)}. Counts {@code WeakRef}s (and subclasses such as
+   * {@code WeakMethod}) and proxies that are still reachable or not yet found unreachable by the
+   * collector. The weak containers' internal references are not counted: they are the containers'
+   * business, as in Jython.
+   *
+   * @param referent any object
+   * @return the number of live tracked references to it, 0 if none
+   */
+  public static int weakRefCount(Object referent) {
+    Slot slot = REGISTRY.find(referent, System.identityHashCode(referent));
+    return slot == null ? 0 : slot.liveCount();
+  }
+
+  /**
+   * Returns the tracked references and proxies that currently refer to {@code referent}, newest
+   * first.
+   *
+   * <p>Python: {@code weakref.getweakrefs(obj)}. The list is a fresh, modifiable snapshot.
+   *
+   * @param referent any object
+   * @return the live tracked references to it; empty if none
+   */
+  public static List<Object> weakRefs(Object referent) {
+    Slot slot = REGISTRY.find(referent, System.identityHashCode(referent));
+    return slot == null ? new java.util.ArrayList<>() : slot.liveHandles();
+  }
+
+  /** The engine's one queue, for {@link EngineReference}; not exposed beyond this package. */
+  static ReferenceQueue<Object> queue() {
+    return QUEUE;
+  }
+
+  /* ---- collect() ---- */
+
+  /**
+   * Forces a garbage collection and returns once every reference it cleared has been processed and
+   * every callback it caused has run. Waits at most 30 seconds.
+   *
+   * <p>Python: {@code gc.collect()}. Meant for tests: they call this instead of sleeping.
+   *
+   * @throws IllegalStateException if that did not happen in time; the message says what is still
+   *     pending (the collector not clearing anything, or a callback still running)
+   */
+  public static void collect() {
+    collect(DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Like {@link #collect()}, with a bound of your choosing.
+   *
+   * @param timeout how long to wait at most
+   * @throws IllegalStateException if the collection or its callbacks did not finish in time, or if
+   *     called from a callback on the engine thread (which would wait for itself)
+   */
+  public static void collect(Duration timeout) {
+    if (Thread.currentThread() == thread) {
+      throw new IllegalStateException(
+          "collect() called on the weakref-reclaimer thread (from a callback): it would wait for itself");
+    }
+    ensureRunning();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // Two rounds: the reference handler enqueues one GC's references as a batch, and finishes that
+    // batch before it takes the next GC's. The second sentinel therefore reaches the queue only after
+    // everything the first collection cleared, and the loop drains the queue before signalling it.
+    for (int round = 1; round <= 2; round++) {
+      Sentinel sentinel = new Sentinel(QUEUE);
+      int gcs = 0;
+      try {
+        do {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs));
+          }
+          if (!sentinel.refersTo(null) || gcs == 0) {
+            System.gc();
+            gcs++;
+          }
+        } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("collect() interrupted", e);
+      }
+    }
+  }
+
+  private static String timeoutMessage(Duration timeout, Sentinel sentinel, int gcs) {
+    String what;
+    if (!sentinel.refersTo(null)) {
+      what = "the garbage collector has not cleared a weakly-reachable object after " + gcs
+          + " System.gc() calls (is -XX:+DisableExplicitGC set?)";
+    } else {
+      Object running = LOOP.running;
+      what = running != null
+          ? "the weakref-reclaimer thread is still running the callback of " + safeToString(running)
+              + " (for " + (System.nanoTime() - LOOP.runningSince) / 1_000_000 + " ms); "
+              + LOOP.pending + " dequeued references not yet processed"
+          : "the weakref-reclaimer thread has not processed the collection yet ("
+              + LOOP.pending + " dequeued references pending; thread "
+              + (isAlive() ? "alive" : "not alive") + ")";
+    }
+    return "collect() timed out after " + timeout.toMillis() + " ms: " + what;
+  }
+
+  /* ---- Unraisable hook ---- */
+
+  /**
+   * Returns the hook that receives exceptions thrown by callbacks and listeners.
+   *
+   * @return the current hook, never {@code null}
+   */
+  public static UnraisableHook unraisableHook() {
+    return hook;
+  }
+
+  /**
+   * Replaces the hook that receives exceptions thrown by callbacks and listeners.
+   *
+   * <p>Python: assigning {@code sys.unraisablehook}.
+   *
+   * @param newHook the new hook, or {@code null} to restore the default (print to {@code System.err})
+   * @return the previous hook
+   */
+  public static UnraisableHook setUnraisableHook(@Nullable UnraisableHook newHook) {
+    UnraisableHook old = hook;
+    hook = newHook == null ? DEFAULT_HOOK : newHook;
+    return old;
+  }
+
+  /**
+   * Reports an exception that cannot be propagated to the current unraisable hook, and counts it
+   * in {@link ReclaimStats#callbackFailures()}. Never throws.
+   *
+   * @param error the exception
+   * @param source what threw it (a callback, a listener), printed as {@code Exception ignored in:}
+   */
+  public static void reportUnraisable(Throwable error, @Nullable Object source) {
+    FAILURES.incrementAndGet();
+    try {
+      hook.unraisable(error, source);
+    } catch (Throwable hookFailure) {
+      try {
+        printUnraisable(hookFailure, hook);
+        printUnraisable(error, source);
+      } catch (Throwable ignored) {
+        // Nothing is left to tell.
+      }
+    }
+  }
+
+  private static void printUnraisable(Throwable error, @Nullable Object source) {
+    synchronized (System.err) {
+      System.err.println("Exception ignored in: " + safeToString(source));
+      error.printStackTrace(System.err);
+    }
+  }
+
+  private static String safeToString(@Nullable Object o) {
+    if (o == null) {
+      return "None";
+    }
+    try {
+      return String.valueOf(o);
+    } catch (Throwable t) {
+      return o.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(o));
+    }
+  }
+
+  /* ---- Stats and listeners ---- */
+
+  /**
+   * Returns a snapshot of the engine's counters. Counting the live references walks the registry:
+   * meant for diagnostics and tests, not for a hot path.
+   *
+   * @return the counters now
+   */
+  public static ReclaimStats stats() {
+    long[] alive = new long[1];
+    long referents = REGISTRY.size();
+    REGISTRY.forEach(slot -> alive[0] += slot.liveCount());
+    return new ReclaimStats(alive[0], referents, LOOP.callbacksRun, FAILURES.get(), LOOP.pending);
+  }
+
+  /**
+   * Adds a listener told of every reclaimed referent that had tracked references.
+   *
+   * @param listener the listener; runs on the engine thread
+   */
+  public static void addListener(ReclaimListener listener) {
+    LOOP.listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Removes a listener added with {@link #addListener}; does nothing if it is not registered.
+   *
+   * @param listener the listener
+   * @return whether it was registered
+   */
+  public static boolean removeListener(ReclaimListener listener) {
+    return LOOP.listeners.remove(listener);
+  }
+
+  /**
+   * Returns whether the engine thread is running. It always should be: callbacks cannot kill it.
+   *
+   * @return whether {@code weakref-reclaimer} is alive
+   */
+  public static boolean isAlive() {
+    Thread t = thread;
+    return t != null && t.isAlive();
+  }
+
+  /**
+   * Returns whether the current thread is the engine thread, that is, whether the caller is running
+   * inside a callback.
+   *
+   * @return whether this is {@code weakref-reclaimer}
+   */
+  public static boolean isEngineThread() {
+    return Thread.currentThread() == thread;
+  }
+
+  private static synchronized void ensureRunning() {
+    Thread t = thread;
+    if (t != null && t.isAlive()) {
+      return;
+    }
+    ThreadGroup group = Thread.currentThread().getThreadGroup();
+    while (group.getParent() != null) {
+      group = group.getParent();
+    }
+    // No inherited thread-locals and no context class loader: the thread must pin no application
+    // class loader (a web app redeployed must be collectable), as JDK's CleanerImpl and Guava do.
+    t = new Thread(group, LOOP, "weakref-reclaimer", 0, false);
+    t.setDaemon(true);
+    t.setContextClassLoader(null);
+    t.start();
+    thread = t;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.weakref.engine;
+
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A weak reference to a throwaway object, used by {@link Reclaimer#collect} to learn that a
+ * collection has happened and that everything it cleared has been processed.
+ */
+final class Sentinel extends WeakReference<Object> {
+  final CountDownLatch done = new CountDownLatch(1);
+
+  Sentinel(ReferenceQueue<Object> queue) {
+    super(new Object(), queue);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Python's {@code weakref} module for the JVM: {@link dev.weakref.WeakRef} ({@code ref}) with
+ * callbacks, and, in later releases, proxies, weak containers, {@code WeakMethod} and
+ * {@code finalize}.
+ *
+ * <p>Callbacks run on the engine thread described in {@link dev.weakref.engine.Reclaimer}. Java
+ * callers may prefer the static entry points of {@code dev.weakref.interop.Weakref}; Kotlin callers
+ * get extension functions from the same package ({@code obj.weakRef { }}).
+ */
+@NullMarked
+package dev.weakref;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,306 @@
+package dev.weakref.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weakref.WeakRef;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine: its thread, the unraisable hook, collect(), stats and listeners. */
+final class ReclaimerTest {
+
+  @AfterEach
+  void restoreHook() {
+    Reclaimer.setUnraisableHook(null);
+  }
+
+  private static Thread engineThread() {
+    AtomicReference<Thread> t = new AtomicReference<>();
+    Object o = new Object();
+    WeakRef<Object> wr = new WeakRef<>(o, r -> t.set(Thread.currentThread()));
+    o = null;
+    Reclaimer.collect();
+    assertNull(wr.get());
+    return t.get();
+  }
+
+  @Test
+  void engineThread_isNamedDaemonWithoutContextClassLoader() {
+    Thread t = engineThread();
+    assertEquals("weakref-reclaimer", t.getName());
+    assertTrue(t.isDaemon());
+    assertNull(t.getContextClassLoader(), "the engine thread must pin no application class loader");
+    assertTrue(Reclaimer.isAlive());
+  }
+
+  @Test
+  void thousandThrowingCallbacks_eachReachTheHook_andTheNextStillRuns() {
+    List<Throwable> reported = new CopyOnWriteArrayList<>();
+    List<Object> sources = new CopyOnWriteArrayList<>();
+    Reclaimer.setUnraisableHook((error, source) -> {
+      reported.add(error);
+      sources.add(source);
+    });
+    AtomicInteger ran = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    List<Object> referents = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      Object o = new Object();
+      referents.add(o);
+      int n = i;
+      // two refs per object: the newer throws, the older must still run
+      refs.add(new WeakRef<>(o, r -> ran.incrementAndGet()));
+      refs.add(new WeakRef<>(o, r -> {
+        throw new IllegalStateException("boom " + n);
+      }));
+    }
+    long failuresBefore = Reclaimer.stats().callbackFailures();
+    referents.clear();
+    Reclaimer.collect();
+    assertEquals(1000, reported.size());
+    assertEquals(1000, ran.get());
+    assertTrue(reported.stream().allMatch(e -> e.getMessage().startsWith("boom ")));
+    assertTrue(sources.stream().allMatch(s -> s instanceof java.util.function.Consumer<?>));
+    assertTrue(Reclaimer.stats().callbackFailures() >= failuresBefore + 1000);
+    assertTrue(Reclaimer.isAlive());
+    assertEquals("weakref-reclaimer", engineThread().getName());
+    assertEquals(2000, refs.size());
+  }
+
+  @Test
+  void errorsAndStackOverflows_doNotKillTheEngine() {
+    List<Throwable> reported = new CopyOnWriteArrayList<>();
+    Reclaimer.setUnraisableHook((error, source) -> reported.add(error));
+    Object a = new Object();
+    Object b = new Object();
+    WeakRef<Object> ra = new WeakRef<>(a, r -> {
+      throw new OutOfMemoryError("pretend");
+    });
+    WeakRef<Object> rb = new WeakRef<>(b, r -> recurse(0));
+    a = null;
+    b = null;
+    Reclaimer.collect();
+    assertEquals(2, reported.size());
+    assertTrue(Reclaimer.isAlive());
+    assertNull(ra.get());
+    assertNull(rb.get());
+  }
+
+  private static int recurse(int n) {
+    return recurse(n + 1) + 1;
+  }
+
+  @Test
+  void defaultHook_printsExceptionIgnoredInAndTheTrace() {
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    Object o = new Object();
+    java.util.function.Consumer<WeakRef<Object>> cb = new java.util.function.Consumer<>() {
+      @Override
+      public void accept(WeakRef<Object> r) {
+        throw new IllegalStateException("from the callback");
+      }
+
+      @Override
+      public String toString() {
+        return "<my callback>";
+      }
+    };
+    WeakRef<Object> wr = new WeakRef<>(o, cb);
+    System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      o = null;
+      Reclaimer.collect();
+    } finally {
+      System.setErr(oldErr);
+    }
+    String printed = buf.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("Exception ignored in: <my callback>"), printed);
+    assertTrue(printed.contains("java.lang.IllegalStateException: from the callback"), printed);
+    assertNull(wr.get());
+  }
+
+  @Test
+  void hookThatThrows_isSurvived() {
+    Reclaimer.setUnraisableHook((error, source) -> {
+      throw new RuntimeException("hook broke");
+    });
+    PrintStream oldErr = System.err;
+    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      Object o = new Object();
+      WeakRef<Object> wr = new WeakRef<>(o, r -> {
+        throw new IllegalStateException("x");
+      });
+      o = null;
+      Reclaimer.collect();
+      assertNull(wr.get());
+    } finally {
+      System.setErr(oldErr);
+    }
+    assertTrue(Reclaimer.isAlive());
+  }
+
+  @Test
+  void setUnraisableHook_returnsPreviousAndNullRestoresDefault() {
+    UnraisableHook mine = (e, s) -> {};
+    UnraisableHook before = Reclaimer.setUnraisableHook(mine);
+    assertSame(mine, Reclaimer.unraisableHook());
+    assertSame(mine, Reclaimer.setUnraisableHook(null));
+    assertSame(before, Reclaimer.unraisableHook());
+  }
+
+  @Test
+  void callbackThatCreatesRefsAndBlocksBriefly_losesNothing() throws Exception {
+    AtomicInteger later = new AtomicInteger();
+    List<WeakRef<Object>> made = new CopyOnWriteArrayList<>();
+    Object[] keep = {new Object()};
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    List<Object> objs = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Object o = new Object();
+      objs.add(o);
+      refs.add(new WeakRef<>(o, r -> {
+        made.add(new WeakRef<>(keep[0], x -> later.incrementAndGet()));
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // blocks briefly, on purpose
+      }));
+    }
+    objs.clear();
+    Reclaimer.collect();
+    assertEquals(50, made.size());
+    assertEquals(50, Reclaimer.weakRefCount(keep[0]));
+    assertEquals(50, refs.size());
+    keep[0] = null;
+    Reclaimer.collect();
+    assertEquals(50, later.get());
+  }
+
+  @Test
+  void collect_fromACallback_failsFastInsteadOfDeadlocking() {
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Reclaimer.setUnraisableHook((e, s) -> thrown.set(e));
+    Object o = new Object();
+    WeakRef<Object> wr = new WeakRef<>(o, r -> Reclaimer.collect());
+    o = null;
+    Reclaimer.collect();
+    assertTrue(thrown.get() instanceof IllegalStateException, String.valueOf(thrown.get()));
+    assertTrue(thrown.get().getMessage().contains("weakref-reclaimer"));
+    assertNull(wr.get());
+  }
+
+  @Test
+  void collect_withTinyTimeout_namesWhatIsPending() {
+    Object o = new Object();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    WeakRef<Object> wr = new WeakRef<>(o, r -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    o = null;
+    try {
+      IllegalStateException e = null;
+      for (int i = 0; i < 200 && e == null; i++) {
+        try {
+          Reclaimer.collect(java.time.Duration.ofMillis(200));
+        } catch (IllegalStateException timedOut) {
+          e = timedOut;
+        }
+      }
+      assertTrue(e != null && e.getMessage().startsWith("collect() timed out after 200 ms"),
+          String.valueOf(e));
+    } finally {
+      release.countDown();
+    }
+    Reclaimer.collect();
+    assertNull(wr.get());
+  }
+
+  @Test
+  void stats_countRefsAliveAndCallbacksRun() {
+    Object o = new Object();
+    ReclaimStats before = Reclaimer.stats();
+    WeakRef<Object> a = new WeakRef<>(o, r -> {});
+    WeakRef<Object> b = new WeakRef<>(o, r -> {});
+    ReclaimStats during = Reclaimer.stats();
+    assertTrue(during.refsAlive() >= 2);
+    assertTrue(during.referentsTracked() >= 1);
+    o = null;
+    Reclaimer.collect();
+    ReclaimStats after = Reclaimer.stats();
+    assertTrue(after.callbacksRun() >= before.callbacksRun() + 2);
+    assertEquals(0, after.pending());
+    assertNull(a.get());
+    assertNull(b.get());
+  }
+
+  @Test
+  void listener_seesEachReclaimedReferentAfterItsCallbacks() {
+    List<ReclaimEvent> events = new CopyOnWriteArrayList<>();
+    List<String> order = new CopyOnWriteArrayList<>();
+    ReclaimListener l = e -> {
+      if (e.referentType() == Marker.class) {
+        events.add(e);
+        order.add("listener");
+      }
+    };
+    Reclaimer.addListener(l);
+    try {
+      Marker m = new Marker();
+      int id = System.identityHashCode(m);
+      WeakRef<Marker> wr = new WeakRef<>(m, r -> order.add("callback"));
+      m = null;
+      Reclaimer.collect();
+      assertEquals(1, events.size());
+      assertEquals(id, events.get(0).identityHash());
+      assertEquals(1, events.get(0).callbacks());
+      assertEquals(List.of("callback", "listener"), order);
+      assertNull(wr.get());
+    } finally {
+      assertTrue(Reclaimer.removeListener(l));
+    }
+  }
+
+  static final class Marker {}
+
+  @Test
+  void engineReference_reclaimedRunsOnEngineThreadBeforeCollectReturns() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Object o = new Object();
+    EngineReference<Object> er = new EngineReference<>(o) {
+      @Override
+      protected void reclaimed() {
+        seen.add(Thread.currentThread().getName());
+      }
+    };
+    o = null;
+    Reclaimer.collect();
+    assertEquals(List.of("weakref-reclaimer"), seen);
+    assertNull(er.get());
+  }
+
+  @Test
+  void engineReference_isNotCountedPerReferent() {
+    Object o = new Object();
+    EngineReference<Object> er = new EngineReference<>(o) {
+      @Override
+      protected void reclaimed() {}
+    };
+    assertEquals(0, Reclaimer.weakRefCount(o));
+    assertSame(o, er.get());
+  }
+}

@@ -1,0 +1,104 @@
+package dev.weakref.interop;
+
+import dev.weakref.WeakRef;
+import dev.weakref.engine.Reclaimer;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Python's {@code weakref} module as Java statics, for code ported from Python or written by people
+ * who know it: {@code Weakref.ref(obj)}, {@code Weakref.getWeakRefCount(obj)}, …
+ *
+ * <p>Every method delegates to the types of {@code dev.weakref} and the engine in
+ * {@code dev.weakref.engine}; this class has no state. Callbacks run on the engine thread
+ * {@code weakref-reclaimer}, newest first per referent; what they throw goes to the engine's
+ * unraisable hook. Needs no Kotlin at run time.
+ */
+@NullMarked
+public final class Weakref {
+
+  /**
+   * The type of weak references: Python's {@code weakref.ReferenceType}. Subclasses such as
+   * {@code WeakMethod} are references too ({@code REFERENCE_TYPE.isInstance(wr)}).
+   */
+  public static final Class<?> REFERENCE_TYPE = WeakRef.class;
+
+  private Weakref() {}
+
+  /**
+   * Returns a weak reference to {@code obj}: the one callback-less reference it shares with every
+   * other caller, as CPython reuses it. The same object comes back while it is reachable; it is never
+   * an instance of a subclass and never has a callback.
+   *
+   * <p>Python: {@code weakref.ref(obj)}.
+   *
+   * @param obj the object to refer to
+   * @param <T> its type
+   * @return the shared reference to {@code obj}
+   * @throws NullPointerException if {@code obj} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class such as
+   *     {@code Integer}
+   */
+  public static <T> WeakRef<T> ref(T obj) {
+    return WeakRef.of(obj);
+  }
+
+  /**
+   * Returns a new weak reference to {@code obj} that calls {@code callback} with itself once, on the
+   * engine thread, after {@code obj} is reclaimed; with a {@code null} callback, the shared reference
+   * of {@link #ref(Object)}.
+   *
+   * <p>Python: {@code weakref.ref(obj, callback)}.
+   *
+   * @param obj the object to refer to
+   * @param callback called after reclamation if the reference is still reachable, or {@code null}
+   * @param <T> its type
+   * @return a reference to {@code obj}
+   * @throws NullPointerException if {@code obj} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class
+   */
+  public static <T> WeakRef<T> ref(T obj, @Nullable Consumer<? super WeakRef<T>> callback) {
+    return WeakRef.of(obj, callback);
+  }
+
+  /**
+   * Returns how many weak references and proxies refer to {@code obj}.
+   *
+   * <p>Python: {@code weakref.getweakrefcount(obj)}. The weak containers' internal references are
+   * not counted.
+   *
+   * @param obj any object
+   * @return the number of live references to it
+   */
+  public static int getWeakRefCount(Object obj) {
+    return Reclaimer.weakRefCount(obj);
+  }
+
+  /**
+   * Returns the weak references and proxies that refer to {@code obj} (newest first, though Python
+   * leaves the order unspecified).
+   *
+   * <p>Python: {@code weakref.getweakrefs(obj)}.
+   *
+   * @param obj any object
+   * @return a fresh list of the live references to it
+   */
+  public static List<Object> getWeakRefs(Object obj) {
+    return Reclaimer.weakRefs(obj);
+  }
+
+  /**
+   * Forces a garbage collection and returns once every callback it caused has run. For tests: call
+   * this instead of sleeping.
+   *
+   * <p>Python: {@code gc.collect()}.
+   *
+   * @throws IllegalStateException if that did not finish within 30 seconds; the message says what
+   *     is still pending
+   */
+  public static void collect() {
+    Reclaimer.collect();
+  }
+}
