@@ -27,6 +27,8 @@ final class Referents {
     }
   };
 
+  private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
+
   private Referents() {}
 
   /**
@@ -38,7 +40,9 @@ final class Referents {
   static <T> T requireReferenceable(T referent) {
     Objects.requireNonNull(referent, "cannot create weak reference to null");
     Class<?> type = referent.getClass();
-    if (VALUE_BASED.get(type)) {
+    // Value-based classes all live in the JDK: one field read rules out application classes.
+    ClassLoader loader = type.getClassLoader();
+    if ((loader == null || loader == PLATFORM) && VALUE_BASED.get(type)) {
       throw new IllegalArgumentException(
           "cannot create weak reference to value-based " + type.getName());
     }

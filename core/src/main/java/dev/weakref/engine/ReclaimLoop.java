@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
@@ -32,9 +33,23 @@ final class ReclaimLoop implements Runnable {
   volatile long runningSince;
   private long sequence;
 
+  /** Slots that have had {@link Slot#SWEEP_AFTER} cells pushed since their last sweep. */
+  final ConcurrentLinkedQueue<Slot> toSweep = new ConcurrentLinkedQueue<>();
+  /** Cleared by every collection; tells the loop when to sweep dropped handles' cells. */
+  @SuppressWarnings("unused")
+  private Canary canary;
+
   ReclaimLoop(ReferenceQueue<Object> queue, Registry registry) {
     this.queue = queue;
     this.registry = registry;
+    this.canary = new Canary(queue);
+  }
+
+  /** A weak reference to garbage: the collector clears it, and so announces itself, every cycle. */
+  private static final class Canary extends java.lang.ref.WeakReference<Object> {
+    Canary(ReferenceQueue<Object> queue) {
+      super(new Object(), queue);
+    }
   }
 
   @Override
@@ -78,10 +93,11 @@ final class ReclaimLoop implements Runnable {
   }
 
   private void process(Reference<?> ref) {
-    if (ref instanceof Cell cell) {
-      if (!cell.retired) {
-        cell.retired = true;
-        cell.slot.cellDropped();
+    if (ref instanceof Canary) {
+      canary = new Canary(queue);
+      Slot dirty;
+      while ((dirty = toSweep.poll()) != null) {
+        dirty.sweep();
       }
     } else if (ref instanceof Slot slot) {
       reclaim(slot);
@@ -106,7 +122,6 @@ final class ReclaimLoop implements Runnable {
     registry.remove(slot);
     int fired = 0;
     for (Cell c = slot.head(); c != null; c = c.next) {
-      c.retired = true;
       ReclaimAction action = c.action;
       Object handle;
       if (action == null || (handle = c.get()) == null) {

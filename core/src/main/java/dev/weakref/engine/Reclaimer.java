@@ -67,7 +67,9 @@ public final class Reclaimer {
    */
   public static void track(Object referent, Object handle, @Nullable ReclaimAction action) {
     Slot slot = REGISTRY.findOrCreate(referent, System.identityHashCode(referent), QUEUE);
-    slot.push(new Cell(handle, slot, action, null, QUEUE));
+    if (slot.push(new Cell(handle, action, null))) {
+      LOOP.toSweep.add(slot);
+    }
     // The referent must outlive the push, or its slot could be reclaimed before the cell is on it.
     Reference.reachabilityFence(referent);
   }
@@ -95,8 +97,10 @@ public final class Reclaimer {
         handle = slot.sharedLocked(key);
         if (handle == null) {
           handle = Objects.requireNonNull(factory.apply(referent), "shared handle factory");
-          Cell cell = new Cell(handle, slot, null, key, QUEUE);
-          slot.push(cell);
+          Cell cell = new Cell(handle, null, key);
+          if (slot.push(cell)) {
+            LOOP.toSweep.add(slot);
+          }
           slot.hintShared(cell);
         }
       }

@@ -34,8 +34,15 @@ final class Slot extends WeakReference<Object> {
   private volatile @Nullable Cell head;
   /** The last shared cell handed out: a hint that saves a walk on the hot path of reuse. */
   private volatile @Nullable Cell sharedHint;
-  /** Cells pushed and cells found dropped since the last compaction; engine thread only. */
-  private int dropped;
+  /**
+   * Cells pushed since the last sweep. Racy on purpose: the pusher whose increment makes it
+   * {@link #SWEEP_AFTER} puts the slot on the engine's list of slots to sweep after the next
+   * collection; a lost update only delays that. Slots with fewer cells are never swept: they hold at
+   * most that many dead cells, and go with their referent.
+   */
+  private int unswept;
+
+  static final int SWEEP_AFTER = 16;
 
   Slot(Object referent, int hash, ReferenceQueue<Object> queue) {
     super(referent, queue);
@@ -47,12 +54,18 @@ final class Slot extends WeakReference<Object> {
     return head;
   }
 
-  void push(Cell cell) {
+  /**
+   * Pushes a cell, newest first.
+   *
+   * @return whether this slot has just become due for a sweep
+   */
+  boolean push(Cell cell) {
     Cell h;
     do {
       h = head;
       cell.next = h;
     } while (!HEAD.compareAndSet(this, h, cell));
+    return ++unswept == SWEEP_AFTER;
   }
 
   /**
@@ -110,24 +123,18 @@ final class Slot extends WeakReference<Object> {
   }
 
   /**
-   * Notes that one cell's handle was collected, and unlinks dropped cells once they outnumber the
-   * live ones, so the work is amortized O(1) per dropped handle. Engine thread only.
+   * Unlinks the cells whose handles the collector has cleared. Engine thread only; concurrent pushes
+   * only ever replace the head, and a reader still walking an unlinked cell sees a valid tail.
    */
-  void cellDropped() {
-    if (++dropped < 16) {
-      return;
-    }
-    int live = 0;
+  void sweep() {
+    unswept = 0;
     Cell prev = null;
     for (Cell c = head; c != null; c = c.next) {
       if (c.refersTo(null) && prev != null) {
-        prev.next = c.next; // readers still walking c see a valid tail
+        prev.next = c.next;
       } else {
-        live++;
         prev = c;
       }
     }
-    // Keep the budget proportional to what is alive, so a slot with many live refs compacts rarely.
-    dropped = -live;
   }
 }

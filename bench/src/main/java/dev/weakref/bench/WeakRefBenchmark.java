@@ -1,0 +1,104 @@
+package dev.weakref.bench;
+
+import dev.weakref.WeakRef;
+import dev.weakref.interop.Weakref;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@code WeakRef} against the raw {@link WeakReference}: {@code get()}, creation with and without a
+ * callback, and the shared ref of {@code Weakref.ref(o)}. The {@code cost*} rows break creation
+ * down into its parts (identity hash, a second reference object, the registry walk).
+ *
+ * <p>Every created reference refers to one long-lived object, as in the issue: so the engine's
+ * per-referent record is found, not created, and each dropped ref costs its registry cell.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 3, jvmArgsAppend = {"-XX:+AlwaysPreTouch", "-Xms1g", "-Xmx1g"})
+@State(Scope.Thread)
+public class WeakRefBenchmark {
+  private static final Consumer<WeakRef<Object>> CALLBACK = r -> {};
+  private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+
+  private Object referent;
+  private WeakReference<Object> raw;
+  private WeakRef<Object> ours;
+
+  @Setup
+  public void setUp() {
+    referent = new Object();
+    raw = new WeakReference<>(referent);
+    ours = new WeakRef<>(referent);
+    Weakref.ref(referent); // the shared ref exists from here on
+  }
+
+  /* ---- get() ---- */
+
+  @Benchmark
+  public Object get_raw() {
+    return raw.get();
+  }
+
+  @Benchmark
+  public Object get_weakRef() {
+    return ours.get();
+  }
+
+  /* ---- creation ---- */
+
+  @Benchmark
+  public Object create_raw() {
+    return new WeakReference<>(referent);
+  }
+
+  @Benchmark
+  public Object create_rawWithQueue() {
+    return new WeakReference<>(referent, QUEUE);
+  }
+
+  @Benchmark
+  public Object create_weakRef() {
+    return new WeakRef<>(referent);
+  }
+
+  @Benchmark
+  public Object create_weakRefWithCallback() {
+    return new WeakRef<>(referent, CALLBACK);
+  }
+
+  /* ---- reuse of the callback-less ref ---- */
+
+  @Benchmark
+  public Object shared_weakrefRef() {
+    return Weakref.ref(referent);
+  }
+
+  /* ---- the cost of creation, broken down ---- */
+
+  @Benchmark
+  public int cost_identityHash() {
+    return System.identityHashCode(referent);
+  }
+
+  /** Two reference objects: the ref and the registry's weak cell pointing at it. */
+  @Benchmark
+  public Object cost_twoReferences() {
+    WeakReference<Object> a = new WeakReference<>(referent);
+    return new WeakReference<Object>(a, QUEUE);
+  }
+}

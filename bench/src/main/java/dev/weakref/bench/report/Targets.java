@@ -1,0 +1,81 @@
+package dev.weakref.bench.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The issues' performance targets, each judged on the medians of one run. */
+final class Targets {
+  private Targets() {}
+
+  /** Implementation names (the part after the underscore) that are ours; all others are peers. */
+  private static final Set<String> OURS_PREFIXES = Set.of(
+      "weakRef", "weakref", "ours", "weakKey", "weakValue", "weakSet", "weakProxy", "weakMethod",
+      "finalizer", "wkd", "wvd");
+
+  static boolean isOurs(String impl) {
+    for (String p : OURS_PREFIXES) {
+      if (impl.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A target: the cost of {@code ours} (time, or 1/throughput) is at most {@code bound} times the
+   * cost of the best of {@code peers}. Keys are {@code "<workload>#<implementation>"}.
+   */
+  record Target(String label, String ours, List<String> peers, double bound) {
+    String boundText() {
+      return bound == 1.0 ? "≤ 1× (at least as fast)" : String.format(Locale.ROOT, "≤ %.1f×", bound);
+    }
+  }
+
+  /** The outcome: {@code ratio} is cost(ours) / cost(best peer); NaN if a row is missing. */
+  record Verdict(Target target, Report.Row ours, Report.Row peer, double ratio, boolean met) {}
+
+  static final List<Target> ALL = List.of(
+      new Target("WeakRef.get() vs WeakReference.get()",
+          "WeakRef.get [1t]#weakRef", List.of("WeakRef.get [1t]#raw"), 1.1),
+      new Target("new WeakRef(o) vs new WeakReference(o)",
+          "WeakRef.create [1t]#weakRef", List.of("WeakRef.create [1t]#raw"), 2.0),
+      new Target("new WeakRef(o, cb) vs new WeakReference(o)",
+          "WeakRef.create [1t]#weakRefWithCallback", List.of("WeakRef.create [1t]#raw"), 3.0),
+      new Target("Weakref.ref(o) (shared) vs new WeakReference(o)",
+          "WeakRef.shared [1t]#weakrefRef", List.of("WeakRef.create [1t]#raw"), 1.0));
+
+  static List<Verdict> judge(List<Report.Row> rows) {
+    List<Verdict> out = new ArrayList<>();
+    for (Target t : ALL) {
+      Report.Row ours = find(rows, t.ours());
+      Report.Row best = null;
+      for (String p : t.peers()) {
+        Report.Row r = find(rows, p);
+        if (r != null && (best == null || Report.speedup(r, best) > 1)) {
+          best = r;
+        }
+      }
+      if (ours == null || best == null) {
+        out.add(new Verdict(t, ours, best, Double.NaN, false));
+        continue;
+      }
+      double ratio = 1 / Report.speedup(ours, best);
+      out.add(new Verdict(t, ours, best, ratio, ratio <= t.bound()));
+    }
+    return out;
+  }
+
+  private static Report.Row find(List<Report.Row> rows, String key) {
+    int hash = key.indexOf('#');
+    String workload = key.substring(0, hash);
+    String impl = key.substring(hash + 1);
+    for (Report.Row r : rows) {
+      if (r.workload().equals(workload) && r.impl().equals(impl)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}
