@@ -18,7 +18,7 @@ final class Cell extends WeakReference<Object> {
   /** Older cells of the same slot; written before publication, then only by the engine's sweep. */
   @Nullable Cell next;
 
-  Cell(Object handle, @Nullable ReclaimAction action, @Nullable Object shareKey) {
+  Cell(@Nullable Object handle, @Nullable ReclaimAction action, @Nullable Object shareKey) {
     super(handle);
     this.action = action;
     this.shareKey = shareKey;

@@ -4,7 +4,6 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
@@ -33,8 +32,6 @@ final class ReclaimLoop implements Runnable {
   volatile long runningSince;
   private long sequence;
 
-  /** Slots that have had {@link Slot#SWEEP_AFTER} cells pushed since their last sweep. */
-  final ConcurrentLinkedQueue<Slot> toSweep = new ConcurrentLinkedQueue<>();
   /** Cleared by every collection; tells the loop when to sweep dropped handles' cells. */
   @SuppressWarnings("unused")
   private Canary canary;
@@ -95,9 +92,12 @@ final class ReclaimLoop implements Runnable {
   private void process(Reference<?> ref) {
     if (ref instanceof Canary) {
       canary = new Canary(queue);
-      Slot dirty;
-      while ((dirty = toSweep.poll()) != null) {
-        dirty.sweep();
+      for (Slot s = Slot.takeDirty(); s != null; ) {
+        Slot next = s.nextDirty();
+        if (s.sweep()) {
+          registry.remove(s);
+        }
+        s = next;
       }
     } else if (ref instanceof Slot slot) {
       reclaim(slot);

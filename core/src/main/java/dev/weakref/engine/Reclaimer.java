@@ -66,9 +66,10 @@ public final class Reclaimer {
    * @param action what to run after reclamation, or {@code null} for none
    */
   public static void track(Object referent, Object handle, @Nullable ReclaimAction action) {
-    Slot slot = REGISTRY.findOrCreate(referent, System.identityHashCode(referent), QUEUE);
-    if (slot.push(new Cell(handle, action, null))) {
-      LOOP.toSweep.add(slot);
+    int hash = System.identityHashCode(referent);
+    Cell cell = new Cell(handle, action, null);
+    for (Slot slot = REGISTRY.findOrCreate(referent, hash, QUEUE); !slot.push(cell); ) {
+      slot = REGISTRY.findOrCreateLocked(referent, hash, QUEUE); // that one was retired meanwhile
     }
     // The referent must outlive the push, or its slot could be reclaimed before the cell is on it.
     Reference.reachabilityFence(referent);
@@ -90,19 +91,23 @@ public final class Reclaimer {
    */
   @SuppressWarnings("unchecked")
   public static <H> H shared(Object referent, Object key, Function<Object, ? extends H> factory) {
-    Slot slot = REGISTRY.findOrCreate(referent, System.identityHashCode(referent), QUEUE);
+    int hash = System.identityHashCode(referent);
+    Slot slot = REGISTRY.findOrCreate(referent, hash, QUEUE);
     Object handle = slot.shared(key);
-    if (handle == null) {
+    while (handle == null) {
       synchronized (slot) {
         handle = slot.sharedLocked(key);
         if (handle == null) {
-          handle = Objects.requireNonNull(factory.apply(referent), "shared handle factory");
-          Cell cell = new Cell(handle, null, key);
+          Object created = Objects.requireNonNull(factory.apply(referent), "shared handle factory");
+          Cell cell = new Cell(created, null, key);
           if (slot.push(cell)) {
-            LOOP.toSweep.add(slot);
+            slot.hintShared(cell);
+            handle = created;
           }
-          slot.hintShared(cell);
         }
+      }
+      if (handle == null) {
+        slot = REGISTRY.findOrCreateLocked(referent, hash, QUEUE); // that one was retired meanwhile
       }
     }
     Reference.reachabilityFence(referent);
@@ -142,6 +147,11 @@ public final class Reclaimer {
   /** The engine's one queue, for {@link EngineReference}; not exposed beyond this package. */
   static ReferenceQueue<Object> queue() {
     return QUEUE;
+  }
+
+  /** Whether the registry has a record for {@code referent}; for tests of the engine. */
+  static boolean hasRecord(Object referent) {
+    return REGISTRY.find(referent, System.identityHashCode(referent)) != null;
   }
 
   /* ---- collect() ---- */

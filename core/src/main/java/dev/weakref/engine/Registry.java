@@ -39,7 +39,12 @@ final class Registry {
     return s != null ? s : seg.findOrCreate(referent, hash, queue);
   }
 
-  /** Unlinks a slot whose referent was reclaimed. */
+  /** Like {@link #findOrCreate}, but waits for a concurrent removal to finish first. */
+  Slot findOrCreateLocked(Object referent, int hash, ReferenceQueue<Object> queue) {
+    return segmentFor(hash).findOrCreate(referent, hash, queue);
+  }
+
+  /** Unlinks a slot whose referent was reclaimed, or which was retired. */
   void remove(Slot slot) {
     segmentFor(slot.hash).remove(slot);
   }
@@ -73,7 +78,7 @@ final class Registry {
     @Nullable Slot find(Object referent, int hash) {
       @Nullable Slot[] t = table;
       for (Slot s = t[hash & (t.length - 1)]; s != null; s = s.nextInBucket) {
-        if (s.hash == hash && s.refersTo(referent)) {
+        if (s.hash == hash && s.refersTo(referent) && s.head() != Slot.RETIRED) {
           return s;
         }
       }

@@ -14,17 +14,35 @@ import org.jspecify.annotations.Nullable;
  * <p>The JVM has no such slot in the object header, so the {@link Registry} maps the referent's
  * identity to this weak reference. The cells hang off {@link #head}, newest first, which is the
  * order Python runs callbacks in. New cells are pushed with a CAS; only the engine thread unlinks.
+ *
+ * <p>A slot that had cells pushed since the last collection is on the <em>dirty list</em>; after
+ * the next collection the engine {@linkplain #sweep sweeps} it: cleared cells (handles their owners
+ * dropped) are unlinked, and a slot left with no live cell is <em>retired</em> (its head CASed to
+ * {@link #RETIRED}, so no push can land on it) and removed from the registry. So an object that
+ * outlives its refs does not keep their bookkeeping either.
  */
 final class Slot extends WeakReference<Object> {
   private static final VarHandle HEAD;
+  private static final VarHandle DIRTY;
+  private static final VarHandle DIRTY_LIST;
 
   static {
     try {
-      HEAD = MethodHandles.lookup().findVarHandle(Slot.class, "head", Cell.class);
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      HEAD = l.findVarHandle(Slot.class, "head", Cell.class);
+      DIRTY = l.findVarHandle(Slot.class, "dirty", int.class);
+      DIRTY_LIST = l.findStaticVarHandle(Slot.class, "dirtyList", Slot.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
+
+  /** The head of a slot taken out of service; pushes onto it fail. */
+  static final Cell RETIRED = new Cell(null, null, null);
+
+  /** Slots pushed to since the last sweep, linked through {@link #nextDirty}. */
+  @SuppressWarnings("unused")
+  private static volatile @Nullable Slot dirtyList;
 
   final int hash;
   final Class<?> type;
@@ -34,15 +52,10 @@ final class Slot extends WeakReference<Object> {
   private volatile @Nullable Cell head;
   /** The last shared cell handed out: a hint that saves a walk on the hot path of reuse. */
   private volatile @Nullable Cell sharedHint;
-  /**
-   * Cells pushed since the last sweep. Racy on purpose: the pusher whose increment makes it
-   * {@link #SWEEP_AFTER} puts the slot on the engine's list of slots to sweep after the next
-   * collection; a lost update only delays that. Slots with fewer cells are never swept: they hold at
-   * most that many dead cells, and go with their referent.
-   */
-  private int unswept;
-
-  static final int SWEEP_AFTER = 16;
+  /** 1 while this slot is on the dirty list. */
+  @SuppressWarnings("unused")
+  private volatile int dirty;
+  private @Nullable Slot nextDirty;
 
   Slot(Object referent, int hash, ReferenceQueue<Object> queue) {
     super(referent, queue);
@@ -55,17 +68,40 @@ final class Slot extends WeakReference<Object> {
   }
 
   /**
-   * Pushes a cell, newest first.
+   * Pushes a cell, newest first, and puts the slot on the dirty list if it is not there.
    *
-   * @return whether this slot has just become due for a sweep
+   * @return {@code false} if the slot was retired: the caller must find or create a new one
    */
   boolean push(Cell cell) {
     Cell h;
     do {
       h = head;
+      if (h == RETIRED) {
+        return false;
+      }
       cell.next = h;
     } while (!HEAD.compareAndSet(this, h, cell));
-    return ++unswept == SWEEP_AFTER;
+    if (dirty == 0 && DIRTY.compareAndSet(this, 0, 1)) {
+      Slot first;
+      do {
+        first = dirtyList;
+        nextDirty = first;
+      } while (!DIRTY_LIST.compareAndSet(first, this));
+    }
+    return true;
+  }
+
+  /** Takes the whole dirty list; engine thread only. Follow it with {@link #nextDirty()}. */
+  static @Nullable Slot takeDirty() {
+    return (Slot) DIRTY_LIST.getAndSet((Slot) null);
+  }
+
+  /** The next slot of a list from {@link #takeDirty}; clears the link and the dirty mark. */
+  @Nullable Slot nextDirty() {
+    Slot next = nextDirty;
+    nextDirty = null;
+    dirty = 0;
+    return next;
   }
 
   /**
@@ -123,18 +159,29 @@ final class Slot extends WeakReference<Object> {
   }
 
   /**
-   * Unlinks the cells whose handles the collector has cleared. Engine thread only; concurrent pushes
-   * only ever replace the head, and a reader still walking an unlinked cell sees a valid tail.
+   * Unlinks the cells whose handles the collector has cleared, and retires the slot if none is
+   * left alive. Engine thread only; concurrent pushes only ever replace the head, and a reader still
+   * walking an unlinked cell sees a valid tail.
+   *
+   * @return whether the slot was retired (the caller removes it from the registry)
    */
-  void sweep() {
-    unswept = 0;
-    Cell prev = null;
-    for (Cell c = head; c != null; c = c.next) {
-      if (c.refersTo(null) && prev != null) {
+  boolean sweep() {
+    Cell h = head;
+    if (h == RETIRED || refersTo(null)) {
+      return false; // retired already, or the referent is gone and reclaim() will see to it
+    }
+    Cell prev = h;
+    boolean anyLive = h != null && !h.refersTo(null);
+    for (Cell c = h == null ? null : h.next; c != null; c = c.next) {
+      if (c.refersTo(null)) {
         prev.next = c.next;
       } else {
+        anyLive = true;
         prev = c;
       }
     }
+    sharedHint = null;
+    // Retire only if nothing was pushed meanwhile: the CAS fails if the head moved.
+    return !anyLive && HEAD.compareAndSet(this, h, RETIRED);
   }
 }

@@ -303,4 +303,64 @@ final class ReclaimerTest {
     assertEquals(0, Reclaimer.weakRefCount(o));
     assertSame(o, er.get());
   }
+
+  @Test
+  void objectThatOutlivesItsRefs_keepsNoRecordOfThem() {
+    Object o = new Object();
+    for (int i = 0; i < 100; i++) {
+      makeAndDropRefs(o);
+    }
+    assertTrue(Reclaimer.hasRecord(o));
+    Reclaimer.collect();
+    Reclaimer.collect();
+    assertEquals(0, Reclaimer.weakRefCount(o));
+    assertTrue(!Reclaimer.hasRecord(o), "the record of an object whose refs all died is retired");
+    // and the object can get refs again, which work as usual
+    List<String> fired = new CopyOnWriteArrayList<>();
+    WeakRef<Object> again = new WeakRef<>(o, r -> fired.add("again"));
+    assertEquals(1, Reclaimer.weakRefCount(o));
+    o = null;
+    Reclaimer.collect();
+    assertEquals(List.of("again"), fired);
+    assertNull(again.get());
+  }
+
+  private static void makeAndDropRefs(Object o) {
+    new WeakRef<>(o);
+    new WeakRef<>(o, r -> {});
+  }
+
+  @Test
+  void concurrentCreationAndSweeps_loseNoRef() throws Exception {
+    Object[] holder = {new Object()};
+    int threads = 2;
+    int perThread = 20_000;
+    List<WeakRef<Object>> kept = new CopyOnWriteArrayList<>();
+    AtomicInteger fired = new AtomicInteger();
+    Thread[] ts = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      ts[t] = new Thread(() -> {
+        Object o = holder[0];
+        for (int i = 0; i < perThread; i++) {
+          if (i % 100 == 0) {
+            kept.add(new WeakRef<>(o, r -> fired.incrementAndGet()));
+          } else {
+            new WeakRef<>(o, r -> fired.addAndGet(1_000_000));
+          }
+        }
+      });
+      ts[t].start();
+    }
+    for (int i = 0; i < 5; i++) {
+      Reclaimer.collect(); // sweeps run while the threads push
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    Reclaimer.collect();
+    assertEquals(kept.size(), Reclaimer.weakRefCount(holder[0]));
+    holder[0] = null;
+    Reclaimer.collect();
+    assertEquals(kept.size(), fired.get(), "every kept ref fired once, no dropped one did");
+  }
 }
