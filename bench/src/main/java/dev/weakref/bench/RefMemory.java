@@ -60,7 +60,7 @@ public final class RefMemory {
       keep = null;
       Reclaimer.collect();
     }
-    System.out.printf("%-24s %.1f bytes/ref%n", name, median(trials));
+    System.out.printf("%-24s %.1f bytes/ref %s%n", name, median(trials), java.util.Arrays.toString(trials));
     results.add("dev.weakref.bench.RefMemoryBenchmark." + name, "B/ref", trials);
   }
 

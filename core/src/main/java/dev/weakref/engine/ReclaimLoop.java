@@ -36,9 +36,12 @@ final class ReclaimLoop implements Runnable {
   @SuppressWarnings("unused")
   private Canary canary;
 
+  private final Sweeper sweeper;
+
   ReclaimLoop(ReferenceQueue<Object> queue, Registry registry) {
     this.queue = queue;
     this.registry = registry;
+    this.sweeper = new Sweeper(registry);
     this.canary = new Canary(queue);
   }
 
@@ -92,13 +95,7 @@ final class ReclaimLoop implements Runnable {
   private void process(Reference<?> ref) {
     if (ref instanceof Canary) {
       canary = new Canary(queue);
-      for (Slot s = Slot.takeDirty(); s != null; ) {
-        Slot next = s.nextDirty();
-        if (s.sweep()) {
-          registry.remove(s);
-        }
-        s = next;
-      }
+      sweeper.afterCollection();
     } else if (ref instanceof Slot slot) {
       reclaim(slot);
     } else if (ref instanceof EngineReference<?> engineRef) {

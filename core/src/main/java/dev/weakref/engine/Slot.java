@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * the next collection the engine {@linkplain #sweep sweeps} it: cleared cells (handles their owners
  * dropped) are unlinked, and a slot left with no live cell is <em>retired</em> (its head CASed to
  * {@link #RETIRED}, so no push can land on it) and removed from the registry. So an object that
- * outlives its refs does not keep their bookkeeping either.
+ * outlives its refs does not keep their bookkeeping either. A slot whose refs outlive that first
+ * sweep is watched by the {@link Sweeper} and swept again after exponentially spaced collections.
  */
 final class Slot extends WeakReference<Object> {
   private static final VarHandle HEAD;
@@ -56,6 +57,10 @@ final class Slot extends WeakReference<Object> {
   @SuppressWarnings("unused")
   private volatile int dirty;
   private @Nullable Slot nextDirty;
+  /** Engine-thread state of the re-sweep schedule of {@link Sweeper}. */
+  @Nullable Slot nextWatched;
+  boolean watched;
+  int watchAge;
 
   Slot(Object referent, int hash, ReferenceQueue<Object> queue) {
     super(referent, queue);

@@ -325,6 +325,23 @@ final class ReclaimerTest {
     assertNull(again.get());
   }
 
+  @Test
+  void objectWhoseRefsOutliveAFewCollections_stillHasItsRecordRetiredLater() {
+    Object o = new Object();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    refs.add(new WeakRef<>(o));
+    refs.add(new WeakRef<>(o, r -> {}));
+    Reclaimer.collect();
+    Reclaimer.collect(); // the slot has been swept with live cells: now it is watched
+    assertTrue(Reclaimer.hasRecord(o));
+    refs.clear();
+    for (int i = 0; i < 20 && Reclaimer.hasRecord(o); i++) {
+      Reclaimer.collect(); // swept again after 1, 2, 4, ... collections
+    }
+    assertTrue(!Reclaimer.hasRecord(o), "the record was retired once its refs had died");
+    assertEquals(0, Reclaimer.weakRefCount(o));
+  }
+
   private static void makeAndDropRefs(Object o) {
     new WeakRef<>(o);
     new WeakRef<>(o, r -> {});
