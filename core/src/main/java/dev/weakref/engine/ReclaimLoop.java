@@ -74,7 +74,11 @@ final class ReclaimLoop implements Runnable {
     pending = batch.size();
     try {
       for (Reference<?> ref : batch) {
-        process(ref);
+        try {
+          process(ref);
+        } catch (Throwable t) {
+          Reclaimer.reportUnraisable(t, ref); // a bug of ours: report it and go on with the batch
+        }
         pending--;
       }
     } finally {
@@ -136,8 +140,10 @@ final class ReclaimLoop implements Runnable {
         running = null;
       }
     }
-    if (!listeners.isEmpty()) {
-      ReclaimEvent event = new ReclaimEvent(slot.type, slot.hash, fired, ++sequence);
+    Class<?> type = slot.type;
+    slot.clearAfterReclaim();
+    if (!listeners.isEmpty() && type != null) {
+      ReclaimEvent event = new ReclaimEvent(type, slot.hash, fired, ++sequence);
       for (ReclaimListener l : listeners) {
         try {
           l.onReclaim(event);

@@ -46,7 +46,8 @@ final class Slot extends WeakReference<Object> {
   private static volatile @Nullable Slot dirtyList;
 
   final int hash;
-  final Class<?> type;
+  /** The referent's class, for events; dropped once the slot is done, so no class loader is pinned. */
+  @Nullable Class<?> type;
   /** Next slot in the same registry bucket; guarded by the segment's lock for writes. */
   @Nullable Slot nextInBucket;
 
@@ -187,6 +188,21 @@ final class Slot extends WeakReference<Object> {
     }
     sharedHint = null;
     // Retire only if nothing was pushed meanwhile: the CAS fails if the head moved.
-    return !anyLive && HEAD.compareAndSet(this, h, RETIRED);
+    if (!anyLive && HEAD.compareAndSet(this, h, RETIRED)) {
+      type = null;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Drops the cells and the class of a slot whose referent was reclaimed, so that nothing it held
+   * (handles' share keys, the referent's class) outlives it while it waits in the sweeper's schedule.
+   * Engine thread only, after the callbacks ran.
+   */
+  void clearAfterReclaim() {
+    head = RETIRED;
+    sharedHint = null;
+    type = null;
   }
 }

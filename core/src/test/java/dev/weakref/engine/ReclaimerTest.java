@@ -380,4 +380,48 @@ final class ReclaimerTest {
     Reclaimer.collect();
     assertEquals(kept.size(), fired.get(), "every kept ref fired once, no dropped one did");
   }
+
+  /** Loaded a second time, by a throwaway loader, in the class-loader test. */
+  public static final class Throwaway {
+    public Throwaway() {}
+  }
+
+  @Test
+  void refsToObjectsOfAThrowawayLoader_doNotPinTheLoaderOnceReclaimed() throws Exception {
+    java.lang.ref.WeakReference<ClassLoader> loaderRef = refsInThrowawayLoader();
+    for (int i = 0; i < 10 && loaderRef.get() != null; i++) {
+      Reclaimer.collect(); // the loader goes once its class's instances and their records are gone
+    }
+    assertNull(loaderRef.get(), "the engine pinned the throwaway class loader");
+  }
+
+  private static java.lang.ref.WeakReference<ClassLoader> refsInThrowawayLoader() throws Exception {
+    String name = Throwaway.class.getName();
+    byte[] bytes;
+    try (java.io.InputStream in = ReclaimerTest.class.getClassLoader()
+        .getResourceAsStream(name.replace('.', '/') + ".class")) {
+      bytes = in.readAllBytes();
+    }
+    ClassLoader loader = new ClassLoader(null) {
+      @Override
+      protected Class<?> findClass(String n) throws ClassNotFoundException {
+        if (!n.equals(name)) {
+          throw new ClassNotFoundException(n);
+        }
+        return defineClass(n, bytes, 0, bytes.length);
+      }
+    };
+    Object o = loader.loadClass(name).getDeclaredConstructor().newInstance();
+    assertTrue(o.getClass().getClassLoader() == loader);
+    AtomicInteger fired = new AtomicInteger();
+    WeakRef<Object> wr = new WeakRef<>(o, r -> fired.incrementAndGet());
+    WeakRef.of(o);
+    assertEquals(2, Reclaimer.weakRefCount(o));
+    Reclaimer.collect(); // the slot is swept with live cells: now it sits in the sweeper's schedule
+    o = null;
+    Reclaimer.collect();
+    assertEquals(1, fired.get());
+    assertNull(wr.get());
+    return new java.lang.ref.WeakReference<>(loader);
+  }
 }
