@@ -510,7 +510,13 @@ public final class Finalizer<R extends @Nullable Object> {
   /** Registers the one shutdown hook when first used: class initialization runs once. */
   private static final class ExitHook {
     static {
-      Thread hook = new Thread(Finalizer::runAtExit, "weakref-atexit");
+      // In the root thread group, as the engine thread: the caller's group may be destroyed before
+      // exit (Maven's exec:java does that), and a hook thread in a destroyed group never starts.
+      ThreadGroup group = Thread.currentThread().getThreadGroup();
+      while (group.getParent() != null) {
+        group = group.getParent();
+      }
+      Thread hook = new Thread(group, Finalizer::runAtExit, "weakref-atexit", 0, false);
       hook.setContextClassLoader(null);
       try {
         Runtime.getRuntime().addShutdownHook(hook);
