@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -94,8 +95,9 @@ public final class Finalizer<R extends @Nullable Object> {
   private static final Object LOCK = new Object();
   private static @Nullable Finalizer<?> head; // guarded by LOCK
   private static long registrations; // guarded by LOCK; tells the exit loop to select again
-  private static int inFlight; // guarded by LOCK: functions running now, on any thread
-  private static boolean exitStarted; // guarded by LOCK
+  /** Functions running now, on any thread; the exit hook waits for them. */
+  private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+  private static volatile boolean exitStarted;
   private static boolean exitFinished; // guarded by LOCK: no function runs any more
   private static final CountDownLatch EXIT_DONE = new CountDownLatch(1);
 
@@ -379,7 +381,7 @@ public final class Finalizer<R extends @Nullable Object> {
         if (exitFinished) {
           return null; // nothing runs after the exit hook finished: Python's _shutdown
         }
-        inFlight++;
+        IN_FLIGHT.incrementAndGet();
       }
       return taken;
     }
@@ -402,8 +404,10 @@ public final class Finalizer<R extends @Nullable Object> {
   }
 
   private static void finished() {
-    synchronized (LOCK) {
-      if (--inFlight == 0 && exitStarted) {
+    // Lock-free on the hot path; the exit hook, once started, waits under LOCK for the count to
+    // drop to 0, so the notification is taken under LOCK and cannot be lost.
+    if (IN_FLIGHT.decrementAndGet() == 0 && exitStarted) {
+      synchronized (LOCK) {
         LOCK.notifyAll();
       }
     }
@@ -440,10 +444,10 @@ public final class Finalizer<R extends @Nullable Object> {
       long seen = -1;
       List<Finalizer<?>> pending = new ArrayList<>();
       int next = 0;
+      exitStarted = true;
       for (;;) {
         Finalizer<?> f = null;
         synchronized (LOCK) {
-          exitStarted = true;
           if (seen != registrations) {
             // Select again, newest first: a function that ran may have created finalizers.
             seen = registrations;
@@ -491,7 +495,7 @@ public final class Finalizer<R extends @Nullable Object> {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXIT_WAIT_SECONDS);
     synchronized (LOCK) {
       long left;
-      while (inFlight > 0 && (left = deadline - System.nanoTime()) > 0) {
+      while (IN_FLIGHT.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
         try {
           TimeUnit.NANOSECONDS.timedWait(LOCK, left);
         } catch (InterruptedException e) {
