@@ -1,9 +1,8 @@
 package dev.weakref;
 
-import dev.weakref.engine.ReclaimAction;
+import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.Reference;
-import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.UndeclaredThrowableException;
@@ -35,19 +34,25 @@ import org.jspecify.annotations.Nullable;
  * {@link #detach()} and JVM exit, also when they race on different threads.
  *
  * <p><b>Threads and exceptions.</b> After the object is reclaimed the function runs on the engine
- * thread {@code weakref-reclaimer} (see {@link Reclaimer}), newest registration first among all
- * references to that object; what it throws goes to the {@linkplain Reclaimer#setUnraisableHook
- * unraisable hook}. {@link #call()} runs it on the calling thread and lets its exceptions through.
- * At exit it runs on the shutdown hook thread {@code weakref-atexit}, and exceptions go to the
- * unraisable hook. A finalizer counts in {@link Reclaimer#weakRefCount} while it is alive, as a
- * Python {@code finalize} owns a {@code ref}.
+ * thread {@code weakref-reclaimer} (see {@link Reclaimer}); what it throws goes to the
+ * {@linkplain Reclaimer#setUnraisableHook unraisable hook}. {@link #call()} runs it on the calling
+ * thread and lets its exceptions through. At exit it runs on the shutdown hook thread
+ * {@code weakref-atexit}, and exceptions go to the unraisable hook. {@link Reclaimer#collect()}
+ * waits for the functions of the objects it reclaimed.
+ *
+ * <p><b>Not a counted reference.</b> A finalizer watches its object through one of the engine's
+ * cheap {@link EngineReference}s, as the weak containers do, not a tracked {@code WeakRef}: it is
+ * not counted by {@link Reclaimer#weakRefCount} (CPython counts the {@code ref} its
+ * {@code finalize} owns), and its function runs in no particular order relative to the callbacks
+ * of the object's {@code WeakRef}s. That keeps registration and reclamation as cheap as
+ * {@link java.lang.ref.Cleaner}'s.
  *
  * <p><b>At exit.</b> One shutdown hook, registered when the first finalizer is made, runs every live
  * finalizer whose {@link #atExit()} is true, newest first, and goes on selecting until none is left,
  * so finalizers created by an at-exit function run too. When it has finished, no finalizer function
  * runs any more: {@link #call()} and reclamation then only mark finalizers dead. Before finishing, the
- * hook waits (at most {@value #EXIT_WAIT_SECONDS} seconds) for functions that other threads were
- * running when the exit began, so that each of them completes before the JVM halts.
+ * hook waits (at most 5 seconds) for functions that other threads were running when the exit
+ * began, so that each of them completes before the JVM halts.
  *
  * <p>Memory consistency effects: actions in a thread before it calls {@code of}
  * <i>happen-before</i> the function runs, on whichever thread.
@@ -75,7 +80,6 @@ import org.jspecify.annotations.Nullable;
  * @param <R> what the function returns ({@code Void} for a {@link Runnable})
  */
 public final class Finalizer<R extends @Nullable Object> {
-  private static final ReclaimAction FIRE = handle -> ((Finalizer<?>) handle).reclaimed();
 
   /** How long the exit hook waits for functions already running on other threads. */
   static final int EXIT_WAIT_SECONDS = 5;
@@ -101,18 +105,23 @@ public final class Finalizer<R extends @Nullable Object> {
   private static boolean exitFinished; // guarded by LOCK: no function runs any more
   private static final CountDownLatch EXIT_DONE = new CountDownLatch(1);
 
-  private final WeakReference<Object> objRef;
+  private final Watch objRef;
   private final byte kind;
-  private @Nullable Object func; // guarded by LOCK; cleared when the finalizer dies
-  private @Nullable Object target; // guarded by LOCK: what is invoked (func, or a Kotlin adapter)
-  private Object @Nullable [] args; // guarded by LOCK
+  /*
+   * What the finalizer holds. Written at construction (published by the registry's lock), read by
+   * peek() under that lock while alive, and read then dropped by the one thread that took the
+   * finalizer off the registry, as Python drops them when it pops the registry entry.
+   */
+  private @Nullable Object func;
+  private @Nullable Object target; // what is invoked: func, or the Kotlin facade's adapter
+  private Object @Nullable [] args;
   private @Nullable Finalizer<?> prev; // guarded by LOCK
   private @Nullable Finalizer<?> next; // guarded by LOCK
   private volatile boolean alive = true;
   private volatile boolean atExit = true;
 
   private Finalizer(Object obj, Object func, Object target, byte kind, Object[] args) {
-    this.objRef = new WeakReference<>(obj);
+    this.objRef = new Watch(obj, this);
     this.func = func;
     this.target = target;
     this.kind = kind;
@@ -205,7 +214,7 @@ public final class Finalizer<R extends @Nullable Object> {
       head = f;
       registrations++;
     }
-    Reclaimer.track(obj, f, FIRE);
+    // The object must outlive the linking: reclaimed before, its Watch could fire unlinked.
     Reference.reachabilityFence(obj);
     return f;
   }
@@ -223,12 +232,11 @@ public final class Finalizer<R extends @Nullable Object> {
    * @throws UndeclaredThrowableException if the function threw a checked exception
    */
   public @Nullable R call() {
-    Object[] taken = take(true);
-    if (taken == null) {
+    if (!take(true)) {
       return null;
     }
     try {
-      return invoke(taken);
+      return invoke();
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable e) {
@@ -252,11 +260,12 @@ public final class Finalizer<R extends @Nullable Object> {
     if (obj == null) {
       return null;
     }
-    Object[] taken = take(false);
-    if (taken == null) {
+    if (!take(false)) {
       return null;
     }
-    return new Info(obj, Objects.requireNonNull(taken[0]), argsList((Object[]) taken[2]));
+    Info info = new Info(obj, Objects.requireNonNull(func), argsList(Objects.requireNonNull(args)));
+    drop();
+    return info;
   }
 
   /**
@@ -320,9 +329,9 @@ public final class Finalizer<R extends @Nullable Object> {
   }
 
   /**
-   * Returns {@code <finalize object at 0x…; for 'pkg.Class' at 0x…>} while the object is alive, or
-   * {@code <finalize object at 0x…; dead>}, as Python's {@code repr} does (the hex numbers are
-   * identity hash codes).
+   * Returns {@code <finalize object at 0x…; for 'pkg.Class' at 0x…>} while the finalizer and its
+   * object are alive, or {@code <finalize object at 0x…; dead>}, as Python's {@code repr} does (the
+   * hex numbers are identity hash codes).
    *
    * @return a description naming the object's class
    */
@@ -330,7 +339,7 @@ public final class Finalizer<R extends @Nullable Object> {
   public String toString() {
     String self = "<finalize object at 0x" + Integer.toHexString(System.identityHashCode(this));
     Object obj = objRef.get();
-    if (obj == null) {
+    if (obj == null || !alive) {
       return self + "; dead>";
     }
     return self + "; for '" + obj.getClass().getName() + "' at 0x"
@@ -364,27 +373,33 @@ public final class Finalizer<R extends @Nullable Object> {
   /* ---- Running: the one atomic step, then the function ---- */
 
   /**
-   * Takes this finalizer off the registry, marking it dead; returns {@code {func, target, args}} if
-   * this thread won and should run it ({@code forRun}) or detach it, else {@code null}.
+   * Takes this finalizer off the registry, marking it dead: the one atomic step. Returns whether
+   * this thread won and should now run the function ({@code forRun}) or detach it; the winner
+   * then owns the fields and drops them when done.
    */
-  private Object @Nullable [] take(boolean forRun) {
+  private boolean take(boolean forRun) {
     synchronized (LOCK) {
       if (!alive) {
-        return null;
+        return false;
       }
       unlinkLocked();
-      Object[] taken = {func, target, args};
-      func = null;
-      target = null;
-      args = null;
+      objRef.clear(); // dead: the collector need not tell the engine about the object any more
       if (forRun) {
         if (exitFinished) {
-          return null; // nothing runs after the exit hook finished: Python's _shutdown
+          drop();
+          return false; // nothing runs after the exit hook finished: Python's _shutdown
         }
         IN_FLIGHT.incrementAndGet();
       }
-      return taken;
+      return true;
     }
+  }
+
+  /** Lets go of the function and arguments; by the thread that won {@link #take}. */
+  private void drop() {
+    func = null;
+    target = null;
+    args = null;
   }
 
   private void unlinkLocked() {
@@ -403,7 +418,8 @@ public final class Finalizer<R extends @Nullable Object> {
     next = null;
   }
 
-  private static void finished() {
+  private void finished() {
+    drop();
     // Lock-free on the hot path; the exit hook, once started, waits under LOCK for the count to
     // drop to 0, so the notification is taken under LOCK and cannot be lost.
     if (IN_FLIGHT.decrementAndGet() == 0 && exitStarted) {
@@ -414,8 +430,8 @@ public final class Finalizer<R extends @Nullable Object> {
   }
 
   @SuppressWarnings("unchecked")
-  private @Nullable R invoke(Object[] taken) throws Exception {
-    Object fn = Objects.requireNonNull(taken[1]);
+  private @Nullable R invoke() throws Exception {
+    Object fn = Objects.requireNonNull(target);
     switch (kind) {
       case RUNNABLE:
         ((Runnable) fn).run();
@@ -423,13 +439,32 @@ public final class Finalizer<R extends @Nullable Object> {
       case CALLABLE:
         return ((Callable<R>) fn).call();
       default:
-        return ((Function<Object[], R>) fn).apply((Object[]) Objects.requireNonNull(taken[2]));
+        return ((Function<Object[], R>) fn).apply(Objects.requireNonNull(args));
     }
   }
 
-  /** The engine's action after the object was reclaimed; what it throws goes to the hook. */
-  private void reclaimed() {
-    runUnraisable();
+  /**
+   * The weak reference through which a finalizer watches its object: cleared by the collector,
+   * then handed to the engine thread, which runs the finalizer. The finalizer, on the registry,
+   * keeps it reachable (a {@code Reference} that is itself unreachable is never processed).
+   */
+  private static final class Watch extends EngineReference<Object> {
+    private final Finalizer<?> finalizer;
+
+    Watch(Object obj, Finalizer<?> finalizer) {
+      super(obj);
+      this.finalizer = finalizer;
+    }
+
+    @Override
+    protected void reclaimed() {
+      finalizer.runUnraisable();
+    }
+
+    @Override
+    public String toString() {
+      return finalizer.toString();
+    }
   }
 
   private static List<@Nullable Object> argsList(Object[] a) {
@@ -477,12 +512,11 @@ public final class Finalizer<R extends @Nullable Object> {
 
   /** Runs the function if this thread wins it, reporting what it throws: reclamation and exit. */
   private void runUnraisable() {
-    Object[] taken = take(true);
-    if (taken == null) {
+    if (!take(true)) {
       return;
     }
     try {
-      invoke(taken);
+      invoke();
     } catch (Throwable t) {
       Reclaimer.reportUnraisable(t, this);
     } finally {

@@ -94,8 +94,13 @@ public final class ReclaimThroughput {
     Arrays.fill(objects, null);
     long t2 = System.nanoTime();
     System.gc();
-    while (!cleanup.latch.await(100, TimeUnit.MILLISECONDS)) {
-      System.gc(); // in case the first collection did not find them all
+    long last = -1;
+    while (!cleanup.latch.await(1, TimeUnit.SECONDS)) {
+      long left = cleanup.latch.getCount();
+      if (left == last) {
+        System.gc(); // no progress for a second: the first collection did not find them all
+      }
+      last = left;
     }
     long t3 = System.nanoTime();
     Arrays.fill(handles, null);
