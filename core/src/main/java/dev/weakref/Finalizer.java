@@ -641,6 +641,9 @@ public final class Finalizer<R extends @Nullable Object> {
       if (name.startsWith("val$")) {
         return " (the captured variable '" + name.substring(4) + "')";
       }
+      if (name.startsWith("$") && name.length() > 1) {
+        return " (the captured variable '" + name.substring(1) + "' of a Kotlin lambda)";
+      }
       return "";
     }
   }

@@ -16,13 +16,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Registration cost: {@code Finalizer.of(obj, Runnable)} against the JDK's
- * {@code Cleaner.register(obj, Runnable)}, the peer it must stay within 1.5× of.
+ * {@code Cleaner.register(obj, Runnable)}, the peer it must stay within 1.5x of.
  *
  * <p>The {@code register*} pairs leave the object to die, so the cost includes what each mechanism
  * later spends reclaiming it (its reference objects, the collector's reference processing, its
- * cleanup thread). The {@code registerAndRun*} pairs run the cleanup at once ({@code call()} /
- * {@code clean()}), which measures registration plus the at-most-once hand-off without any
- * reclamation. The {@code Capturing} variants use a lambda that captured a value, so the capture
+ * cleanup thread). The {@code registerAndRun*} pair runs the cleanup at once ({@code call()} /
+ * {@code clean()}): registration plus the at-most-once hand-off, without reclamation. The
+ * {@code Capturing} variants use a lambda that captured an object and a {@code long}, so the capture
  * check has a field to read. Run: {@code java -jar bench/target/benchmarks.jar FinalizerBenchmark}.
  */
 @State(Scope.Benchmark)
@@ -55,14 +55,16 @@ public class FinalizerBenchmark {
   public Object registerCapturing_finalizer() {
     Resource r = new Resource();
     long handle = r.handle;
-    return Finalizer.of(r, () -> RUNS.add(handle));
+    LongAdder counter = RUNS;
+    return Finalizer.of(r, () -> counter.add(handle));
   }
 
   @Benchmark
   public Object registerCapturing_cleaner() {
     Resource r = new Resource();
     long handle = r.handle;
-    return CLEANER.register(r, () -> RUNS.add(handle));
+    LongAdder counter = RUNS;
+    return CLEANER.register(r, () -> counter.add(handle));
   }
 
   @Benchmark
