@@ -232,7 +232,7 @@ public final class Finalizer<R extends @Nullable Object> {
    * @throws UndeclaredThrowableException if the function threw a checked exception
    */
   public @Nullable R call() {
-    if (!take(true)) {
+    if (!take(true, true)) {
       return null;
     }
     try {
@@ -260,7 +260,7 @@ public final class Finalizer<R extends @Nullable Object> {
     if (obj == null) {
       return null;
     }
-    if (!take(false)) {
+    if (!take(false, true)) {
       return null;
     }
     Info info = new Info(obj, Objects.requireNonNull(func), argsList(Objects.requireNonNull(args)));
@@ -375,15 +375,18 @@ public final class Finalizer<R extends @Nullable Object> {
   /**
    * Takes this finalizer off the registry, marking it dead: the one atomic step. Returns whether
    * this thread won and should now run the function ({@code forRun}) or detach it; the winner
-   * then owns the fields and drops them when done.
+   * then owns the fields and drops them when done. {@code clearRef}: the object may be alive, and
+   * the collector and engine need not tell us about it any more (reclamation and exit skip this).
    */
-  private boolean take(boolean forRun) {
+  private boolean take(boolean forRun, boolean clearRef) {
     synchronized (LOCK) {
       if (!alive) {
         return false;
       }
       unlinkLocked();
-      objRef.clear(); // dead: the collector need not tell the engine about the object any more
+      if (clearRef) {
+        objRef.clear();
+      }
       if (forRun) {
         if (exitFinished) {
           drop();
@@ -512,7 +515,7 @@ public final class Finalizer<R extends @Nullable Object> {
 
   /** Runs the function if this thread wins it, reporting what it throws: reclamation and exit. */
   private void runUnraisable() {
-    if (!take(true)) {
+    if (!take(true, false)) {
       return;
     }
     try {
