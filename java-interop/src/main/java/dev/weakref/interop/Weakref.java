@@ -101,4 +101,68 @@ public final class Weakref {
   public static void collect() {
     Reclaimer.collect();
   }
+
+  /* ---- Finalizers ---- */
+  // Fully qualified names keep this block self-contained, so parallel additions merge cleanly.
+
+  /**
+   * Returns a new alive finalizer that runs {@code func} once: after {@code obj} is reclaimed, at JVM
+   * exit, or when called. Same as {@link dev.weakref.Finalizer#of(Object, Runnable)}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func)}. The finalizer stays alive without anyone holding
+   * it; after reclamation {@code func} runs on the engine thread and what it throws goes to the
+   * unraisable hook.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, or if {@code func}
+   *     holds {@code obj} (the message names the field)
+   */
+  public static dev.weakref.Finalizer<Void> finalize(Object obj, Runnable func) {
+    return dev.weakref.Finalizer.of(obj, func);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} once: after {@code obj} is reclaimed, at JVM
+   * exit, or when called, which returns its result. Same as
+   * {@link dev.weakref.Finalizer#of(Object, java.util.concurrent.Callable)}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param <R> what {@code func} returns
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, or if {@code func}
+   *     holds {@code obj} (the message names the field)
+   */
+  public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalize(
+      Object obj, java.util.concurrent.Callable<R> func) {
+    return dev.weakref.Finalizer.of(obj, func);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} with {@code args} once: after {@code obj} is
+   * reclaimed, at JVM exit, or when called, which returns its result. Same as
+   * {@link dev.weakref.Finalizer#of(Object, java.util.function.Function, Object...)}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, *args)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; receives a copy of {@code args}; must not hold {@code obj}
+   * @param args the arguments, none of which may be {@code obj}
+   * @param <R> what {@code func} returns
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj}, {@code func} or the {@code args} array is
+   *     {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if an argument is {@code obj}
+   */
+  public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalize(
+      Object obj, java.util.function.Function<Object[], R> func, @Nullable Object... args) {
+    return dev.weakref.Finalizer.of(obj, func, args);
+  }
 }

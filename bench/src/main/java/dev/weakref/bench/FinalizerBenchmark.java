@@ -1,0 +1,110 @@
+package dev.weakref.bench;
+
+import dev.weakref.Finalizer;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Registration cost: {@code Finalizer.of(obj, Runnable)} against the JDK's
+ * {@code Cleaner.register(obj, Runnable)}, the peer it must stay within 1.5x of.
+ *
+ * <p>The {@code register*} pairs leave the object to die, so the cost includes what each mechanism
+ * later spends reclaiming it (its reference objects, the collector's reference processing, its
+ * cleanup thread). The {@code registerAndRun*} pair runs the cleanup at once ({@code call()} /
+ * {@code clean()}): registration plus the at-most-once hand-off, without reclamation. The
+ * {@code Capturing} variants use a lambda that captured an object and a {@code long}, so the capture
+ * check has a field to read; {@code registerCapturingAndRun} minus {@code registerAndRun} is the
+ * cost of that check, with the fields to inspect cached per class. Run: {@code java -jar bench/target/benchmarks.jar FinalizerBenchmark}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {"-Xmx2g"})
+public class FinalizerBenchmark {
+  private static final Cleaner CLEANER = Cleaner.create();
+  private static final LongAdder RUNS = new LongAdder();
+  private static final Runnable CLEANUP = RUNS::increment;
+
+  /** An object to register, as an application would have. */
+  static final class Resource {
+    long handle;
+  }
+
+  @Benchmark
+  public Object register_finalizer() {
+    return Finalizer.of(new Resource(), CLEANUP);
+  }
+
+  @Benchmark
+  public Object register_cleaner() {
+    return CLEANER.register(new Resource(), CLEANUP);
+  }
+
+  @Benchmark
+  public Object registerCapturing_finalizer() {
+    Resource r = new Resource();
+    long handle = r.handle;
+    LongAdder counter = RUNS;
+    return Finalizer.of(r, () -> counter.add(handle));
+  }
+
+  @Benchmark
+  public Object registerCapturing_cleaner() {
+    Resource r = new Resource();
+    long handle = r.handle;
+    LongAdder counter = RUNS;
+    return CLEANER.register(r, () -> counter.add(handle));
+  }
+
+  @Benchmark
+  public Object registerAndRun_finalizer() {
+    Finalizer<Void> f = Finalizer.of(new Resource(), CLEANUP);
+    f.call();
+    return f;
+  }
+
+  @Benchmark
+  public Object registerAndRun_cleaner() {
+    Cleaner.Cleanable c = CLEANER.register(new Resource(), CLEANUP);
+    c.clean();
+    return c;
+  }
+
+  @Benchmark
+  public Object registerCapturingAndRun_finalizer() {
+    Resource r = new Resource();
+    long handle = r.handle;
+    LongAdder counter = RUNS;
+    Finalizer<Void> f = Finalizer.of(r, () -> counter.add(handle));
+    f.call();
+    return f;
+  }
+
+  @Benchmark
+  public Object registerCapturingAndRun_cleaner() {
+    Resource r = new Resource();
+    long handle = r.handle;
+    LongAdder counter = RUNS;
+    Cleaner.Cleanable c = CLEANER.register(r, () -> counter.add(handle));
+    c.clean();
+    return c;
+  }
+
+  /** The floor: allocating the object alone. */
+  @Benchmark
+  public Object allocateOnly() {
+    return new Resource();
+  }
+}
