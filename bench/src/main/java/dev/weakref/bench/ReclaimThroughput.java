@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  * all, and times from the drop to the last cleanup having run. Trials alternate between the two;
  * medians are printed at the end.
  *
- * <p>Run: {@code java -Xmx2g -XX:+UseParallelGC -cp bench/target/benchmarks.jar
- * dev.weakref.bench.ReclaimThroughput [trials [n]]} (defaults 7 and 1,000,000). The figure is
+ * <p>Run: {@code java -Xmx2g -cp bench/target/benchmarks.jar
+ * dev.weakref.bench.ReclaimThroughput [out.json] [trials [n]]} (defaults 5 and 1,000,000;
+ * {@code bench/run.sh} passes the JSON file for the report). The figure is
  * sensitive to the collector and heap size; compare the two on the same run only.
  */
 public final class ReclaimThroughput {
@@ -52,8 +53,13 @@ public final class ReclaimThroughput {
    * @param args optional: number of trials, number of objects per trial
    * @throws InterruptedException if interrupted while waiting for cleanups
    */
-  public static void main(String[] args) throws InterruptedException {
-    int trials = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+  public static void main(String[] args) throws Exception {
+    java.nio.file.Path json = null;
+    if (args.length > 0 && args[0].endsWith(".json")) {
+      json = java.nio.file.Path.of(args[0]);
+      args = Arrays.copyOfRange(args, 1, args.length);
+    }
+    int trials = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     List<Trial> finalizer = new ArrayList<>();
     List<Trial> cleaner = new ArrayList<>();
@@ -77,6 +83,19 @@ public final class ReclaimThroughput {
     System.out.printf("%nmedian of %d trials, %,d objects each:%n", trials, n);
     System.out.printf("  register: Finalizer %.0f ms, Cleaner %.0f ms (ratio %.2f)%n", fg, cg, fg / cg);
     System.out.printf("  reclaim:  Finalizer %.0f ms, Cleaner %.0f ms (ratio %.2f)%n", fr, cr, fr / cr);
+    if (json != null) {
+      dev.weakref.bench.report.HarnessResults out = new dev.weakref.bench.report.HarnessResults();
+      String base = "dev.weakref.bench.ReclaimThroughputBenchmark.";
+      out.add(base + "register1M_finalizer", "ms", values(finalizer, Trial::registerMs));
+      out.add(base + "register1M_cleaner", "ms", values(cleaner, Trial::registerMs));
+      out.add(base + "reclaim1M_finalizer", "ms", values(finalizer, Trial::reclaimMs));
+      out.add(base + "reclaim1M_cleaner", "ms", values(cleaner, Trial::reclaimMs));
+      out.write(json);
+    }
+  }
+
+  private static double[] values(List<Trial> trials, java.util.function.ToDoubleFunction<Trial> f) {
+    return trials.stream().mapToDouble(f).toArray();
   }
 
   private static Trial trial(boolean useFinalizer, int n) throws InterruptedException {

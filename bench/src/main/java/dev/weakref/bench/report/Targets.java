@@ -44,7 +44,12 @@ final class Targets {
       new Target("new WeakRef(o, cb) vs new WeakReference(o)",
           "WeakRef.create [1t]#weakRefWithCallback", List.of("WeakRef.create [1t]#raw"), 3.0),
       new Target("Weakref.ref(o) (shared) vs new WeakReference(o)",
-          "WeakRef.shared [1t]#weakrefRef", List.of("WeakRef.create [1t]#raw"), 1.0));
+          "WeakRef.shared [1t]#weakrefRef", List.of("WeakRef.create [1t]#raw"), 1.0),
+      new Target("Finalizer.of(obj, Runnable) vs Cleaner.register",
+          "Finalizer.register [1t]#finalizer", List.of("Finalizer.register [1t]#cleaner"), 1.5),
+      new Target("reclaim 1,000,000 finalizers vs Cleaner (time)",
+          "ReclaimThroughput.reclaim1M [1t]#finalizer",
+          List.of("ReclaimThroughput.reclaim1M [1t]#cleaner"), 1.0));
 
   static List<Verdict> judge(List<Report.Row> rows) {
     List<Verdict> out = new ArrayList<>();
