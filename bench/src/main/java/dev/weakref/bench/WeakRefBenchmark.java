@@ -81,6 +81,17 @@ public class WeakRefBenchmark {
     return new WeakRef<>(referent, CALLBACK);
   }
 
+  /** A ref to a fresh object each time: the engine's per-referent record is created too. */
+  @Benchmark
+  public Object createFresh_raw() {
+    return new WeakReference<>(new Object());
+  }
+
+  @Benchmark
+  public Object createFresh_weakRef() {
+    return new WeakRef<>(new Object());
+  }
+
   /* ---- reuse of the callback-less ref ---- */
 
   @Benchmark
