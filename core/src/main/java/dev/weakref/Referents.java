@@ -2,7 +2,6 @@ package dev.weakref;
 
 import java.lang.annotation.Annotation;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The admission rule for referents: not {@code null}, and not an instance of a JDK value-based class.
@@ -44,10 +43,5 @@ final class Referents {
           "cannot create weak reference to value-based " + type.getName());
     }
     return referent;
-  }
-
-  /** Returns whether a weak reference may be made to {@code obj} (not null, not value-based). */
-  static boolean isReferenceable(@Nullable Object obj) {
-    return obj != null && !VALUE_BASED.get(obj.getClass());
   }
 }

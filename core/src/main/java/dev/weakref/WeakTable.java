@@ -214,34 +214,22 @@ final class WeakTable<K, V> {
 
   /* ---- Queries ---- */
 
-  /** Whether {@code key} can be in this table at all; null keys throw, value-based weak keys miss. */
-  private boolean queryable(@Nullable Object key) {
-    Objects.requireNonNull(key, "null key");
-    return !weakKeys || Referents.isReferenceable(key);
+  /**
+   * Returns the live entry for a query key. A value-based key needs no check here: {@code put}
+   * refuses them, so no entry can match one, and the lookup simply misses.
+   */
+  private @Nullable Entry query(@Nullable Object key) {
+    return lookup(Objects.requireNonNull(key, "null key"));
   }
 
   @Nullable V get(@Nullable Object key) {
-    if (!queryable(key)) {
-      return null;
-    }
-    for (;;) {
-      Entry e = lookup(key);
-      if (e == null) {
-        return null;
-      }
-      V v = valueOf(e);
-      if (v != null) {
-        return v;
-      }
-      // The value died between the match and the read: the mapping is gone.
-      if (!weakKeys) {
-        return null;
-      }
-    }
+    Entry e = query(key);
+    // For weak values the value may die between the match and this read: then it is absent.
+    return e == null ? null : valueOf(e);
   }
 
   boolean containsKey(@Nullable Object key) {
-    return queryable(key) && lookup(key) != null;
+    return query(key) != null;
   }
 
   boolean containsValue(@Nullable Object value) {
@@ -371,9 +359,7 @@ final class WeakTable<K, V> {
 
   /** Removes the mapping for {@code key} if its value matches ({@code null} matches any). */
   @Nullable V remove(@Nullable Object key, @Nullable Object expected) {
-    if (!queryable(key)) {
-      return null;
-    }
+    Objects.requireNonNull(key, "null key");
     int h = hash(key);
     Segment seg = segmentFor(h);
     synchronized (seg) {
