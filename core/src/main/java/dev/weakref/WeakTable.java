@@ -316,7 +316,7 @@ final class WeakTable<K, V> {
   private void setValue(Entry[] t, int i, @Nullable Entry prev, Entry e, K key, V value, int h) {
     if (weakKeys) {
       e.strong = value;
-    } else {
+    } else if (!e.refersTo(value)) {
       // Not cleared: a reader standing on e may still return its value, linearized before this put.
       link(t, i, prev, newEntry(key, value, h, e.next));
     }

@@ -210,7 +210,7 @@ public final class WeakValueDictionary<K, V> extends AbstractMap<K, V> implement
    * @param newValue the new value
    * @return whether it was replaced
    * @throws NullPointerException if an argument is {@code null}
-   * @throws IllegalArgumentException if {@code value} is of a JDK value-based class
+   * @throws IllegalArgumentException if {@code newValue} is of a JDK value-based class
    */
   @Override
   public boolean replace(K key, V oldValue, V newValue) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
 import dev.weakref.engine.UnraisableHook;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -193,6 +194,7 @@ final class WeakKeyDictionaryTest {
       it = null;
     }
     assertEquals(2000, d.size());
+    Reference.reachabilityFence(keys);
   }
 
   @Test
@@ -298,6 +300,7 @@ final class WeakKeyDictionaryTest {
     Reclaimer.collect();
     assertEquals(3, got.size());
     assertEquals(1, d.size());
+    Reference.reachabilityFence(kept);
   }
 
   @Test
