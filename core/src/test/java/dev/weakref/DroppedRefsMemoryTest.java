@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,9 @@ final class DroppedRefsMemoryTest {
     longLived = null;
     Reclaimer.collect();
     assertEquals(1, fired.get(), "only the ref still held fires");
+    // Without this, a JIT-compiled frame may treat `kept` as dead after its last use above, and the
+    // ref, unreachable, would never fire.
+    Reference.reachabilityFence(kept);
   }
 
   private static void createAndDrop(Object referent, AtomicInteger fired) {

@@ -56,6 +56,7 @@ public final class Demo {
     callbackWalk();
     extendedRefWalk();
     FinalizeDemo.run();
+    ContainersDemo.run();
     System.out.println();
     KotlinDemo.run();
   }

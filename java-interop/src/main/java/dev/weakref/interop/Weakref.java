@@ -1,8 +1,13 @@
 package dev.weakref.interop;
 
+import dev.weakref.WeakKeyDictionary;
 import dev.weakref.WeakRef;
+import dev.weakref.WeakSet;
+import dev.weakref.WeakValueDictionary;
 import dev.weakref.engine.Reclaimer;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.NullMarked;
 import org.jspecify.annotations.Nullable;
@@ -164,5 +169,91 @@ public final class Weakref {
   public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalize(
       Object obj, java.util.function.Function<Object[], R> func, @Nullable Object... args) {
     return dev.weakref.Finalizer.of(obj, func, args);
+  /* ---- Containers ---- */
+
+  /**
+   * Returns a new empty {@link WeakKeyDictionary}: keys held weakly, compared by {@code equals}.
+   *
+   * <p>Python: {@code weakref.WeakKeyDictionary()}.
+   *
+   * @param <K> the type of keys
+   * @param <V> the type of values
+   * @return a new dictionary
+   */
+  public static <K, V> WeakKeyDictionary<K, V> weakKeyDictionary() {
+    return new WeakKeyDictionary<>();
+  }
+
+  /**
+   * Returns a new {@link WeakKeyDictionary} with the mappings of {@code map}.
+   *
+   * <p>Python: {@code weakref.WeakKeyDictionary(dict)}.
+   *
+   * @param map the mappings to copy
+   * @param <K> the type of keys
+   * @param <V> the type of values
+   * @return a new dictionary
+   * @throws NullPointerException if {@code map} or one of its keys or values is {@code null}
+   * @throws IllegalArgumentException if a key is of a JDK value-based class
+   */
+  public static <K, V> WeakKeyDictionary<K, V> weakKeyDictionary(Map<? extends K, ? extends V> map) {
+    return new WeakKeyDictionary<>(map);
+  }
+
+  /**
+   * Returns a new empty {@link WeakValueDictionary}: values held weakly.
+   *
+   * <p>Python: {@code weakref.WeakValueDictionary()}.
+   *
+   * @param <K> the type of keys
+   * @param <V> the type of values
+   * @return a new dictionary
+   */
+  public static <K, V> WeakValueDictionary<K, V> weakValueDictionary() {
+    return new WeakValueDictionary<>();
+  }
+
+  /**
+   * Returns a new {@link WeakValueDictionary} with the mappings of {@code map}.
+   *
+   * <p>Python: {@code weakref.WeakValueDictionary(dict)}.
+   *
+   * @param map the mappings to copy
+   * @param <K> the type of keys
+   * @param <V> the type of values
+   * @return a new dictionary
+   * @throws NullPointerException if {@code map} or one of its keys or values is {@code null}
+   * @throws IllegalArgumentException if a value is of a JDK value-based class
+   */
+  public static <K, V> WeakValueDictionary<K, V> weakValueDictionary(
+      Map<? extends K, ? extends V> map) {
+    return new WeakValueDictionary<>(map);
+  }
+
+  /**
+   * Returns a new empty {@link WeakSet}: elements held weakly, compared by {@code equals}.
+   *
+   * <p>Python: {@code weakref.WeakSet()}.
+   *
+   * @param <E> the type of elements
+   * @return a new set
+   */
+  public static <E> WeakSet<E> weakSet() {
+    return new WeakSet<>();
+  }
+
+  /**
+   * Returns a new {@link WeakSet} with the elements of {@code elements}.
+   *
+   * <p>Python: {@code weakref.WeakSet(iterable)}.
+   *
+   * @param elements the elements to add
+   * @param <E> the type of elements
+   * @return a new set
+   * @throws NullPointerException if {@code elements} or one of them is {@code null}
+   * @throws IllegalArgumentException if an element is of a JDK value-based class
+   */
+  public static <E> WeakSet<E> weakSet(Collection<? extends E> elements) {
+    return new WeakSet<>(elements);
   }
 }

@@ -1,0 +1,333 @@
+package dev.weakref;
+
+import java.util.AbstractMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A thread-safe map that holds its keys weakly: a mapping disappears once its key is reclaimed.
+ *
+ * <p>Python: {@code weakref.WeakKeyDictionary}. Use it to attach data to objects owned by someone
+ * else (a side table) without keeping them alive. Keys compare by {@code equals}/{@code hashCode},
+ * as Python dicts do; {@link #identity()} makes one that compares keys by identity instead, as
+ * Guava's and Caffeine's weak keys do. Values are held strongly.
+ *
+ * <p><b>After reclamation.</b> Once a key is only weakly reachable (see {@link java.lang.ref}), the
+ * collector clears it; lookups and iterators no longer see the mapping at once, and the engine thread
+ * {@code weakref-reclaimer} then unlinks it, so {@link #size()} no longer counts it after
+ * {@link dev.weakref.engine.Reclaimer#collect()}. Listeners registered with {@link #onReclaim} then
+ * get the value, on that thread; what they throw goes to the unraisable hook.
+ *
+ * <p><b>Warning:</b> a value that refers to its own key, directly or not, keeps the key strongly
+ * reachable through this map, so the mapping never goes away: the same leak as in Python and
+ * {@link java.util.WeakHashMap}. Refer back to the key through a {@link WeakRef} instead.
+ *
+ * <p><b>Concurrency.</b> All operations are thread-safe and follow the {@link ConcurrentMap}
+ * contracts; reads take no lock. Iterators and views are weakly consistent: they never throw
+ * {@code ConcurrentModificationException}, never yield {@code null} or a reclaimed key, and hold
+ * the mapping they returned last (and the one they will return next) strongly. Actions of a thread
+ * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
+ *
+ * <p>{@code null} keys and values are refused with {@code NullPointerException}; keys of JDK
+ * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}
+ * (as Python refuses {@code int}). Queries with such a key just find nothing.
+ *
+ * @param <K> the type of keys
+ * @param <V> the type of values
+ */
+public final class WeakKeyDictionary<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, V> {
+  private final WeakTable<K, V> table;
+  private @Nullable Set<K> keySet;
+  private @Nullable Set<Map.Entry<K, V>> entrySet;
+
+  /**
+   * Creates an empty dictionary whose keys compare by {@code equals}.
+   *
+   * <p>Python: {@code WeakKeyDictionary()}.
+   */
+  public WeakKeyDictionary() {
+    this(false);
+  }
+
+  /**
+   * Creates a dictionary with the mappings of {@code map}, whose keys compare by {@code equals}.
+   *
+   * <p>Python: {@code WeakKeyDictionary(dict)}.
+   *
+   * @param map the mappings to copy
+   * @throws NullPointerException if {@code map} or one of its keys or values is {@code null}
+   * @throws IllegalArgumentException if a key is of a JDK value-based class
+   */
+  public WeakKeyDictionary(Map<? extends K, ? extends V> map) {
+    this(false);
+    putAll(map);
+  }
+
+  private WeakKeyDictionary(boolean identity) {
+    this.table = new WeakTable<>(true, identity);
+  }
+
+  /**
+   * Returns a new empty dictionary whose keys compare by identity ({@code ==}) and
+   * {@link System#identityHashCode}, not {@code equals}.
+   *
+   * <p>Python: none (Python dicts always use {@code __eq__}); this is what Guava's
+   * {@code MapMaker().weakKeys()} and Caffeine's {@code weakKeys()} do.
+   *
+   * @param <K> the type of keys
+   * @param <V> the type of values
+   * @return a new identity dictionary
+   */
+  public static <K, V> WeakKeyDictionary<K, V> identity() {
+    return new WeakKeyDictionary<>(true);
+  }
+
+  /**
+   * Returns whether this dictionary compares keys by identity (made by {@link #identity()}).
+   *
+   * @return {@code true} for an identity dictionary
+   */
+  public boolean isIdentity() {
+    return table.identity;
+  }
+
+  /**
+   * Returns the number of mappings whose key has not been unlinked after reclamation.
+   *
+   * <p>Python: {@code len(d)}. A key reclaimed by the collector may be counted until the engine
+   * thread has unlinked it, which {@link dev.weakref.engine.Reclaimer#collect()} waits for.
+   *
+   * @return the number of mappings
+   */
+  @Override
+  public int size() {
+    return table.size();
+  }
+
+  /**
+   * Returns whether this dictionary has no mappings.
+   *
+   * @return {@code size() == 0}
+   */
+  @Override
+  public boolean isEmpty() {
+    return table.size() == 0;
+  }
+
+  /**
+   * Returns the value mapped to {@code key}, or {@code null} if there is none.
+   *
+   * <p>Python: {@code d.get(key)}.
+   *
+   * @param key the key to look up
+   * @return its value, or {@code null}
+   * @throws NullPointerException if {@code key} is {@code null}
+   */
+  @Override
+  public @Nullable V get(@Nullable Object key) {
+    return table.get(key);
+  }
+
+  /**
+   * Returns whether {@code key} is mapped.
+   *
+   * <p>Python: {@code key in d}.
+   *
+   * @param key the key to look up
+   * @return whether it has a mapping
+   * @throws NullPointerException if {@code key} is {@code null}
+   */
+  @Override
+  public boolean containsKey(@Nullable Object key) {
+    return table.containsKey(key);
+  }
+
+  /**
+   * Returns whether some live key maps to a value {@code equals} to {@code value}. Scans all
+   * mappings.
+   *
+   * @param value the value to look for
+   * @return whether it is mapped
+   * @throws NullPointerException if {@code value} is {@code null}
+   */
+  @Override
+  public boolean containsValue(@Nullable Object value) {
+    return table.containsValue(value);
+  }
+
+  /**
+   * Maps {@code key} to {@code value}, holding the key weakly and the value strongly.
+   *
+   * <p>Python: {@code d[key] = value}.
+   *
+   * @param key the key
+   * @param value the value
+   * @return the previous value, or {@code null}
+   * @throws NullPointerException if {@code key} or {@code value} is {@code null}
+   * @throws IllegalArgumentException if {@code key} is of a JDK value-based class
+   */
+  @Override
+  public @Nullable V put(K key, V value) {
+    return table.put(key, value, false);
+  }
+
+  /**
+   * Maps {@code key} to {@code value} unless it is already mapped.
+   *
+   * <p>Python: {@code d.setdefault(key, value)} (which returns the value in effect instead).
+   *
+   * @param key the key
+   * @param value the value
+   * @return the present value, or {@code null} if {@code value} was put
+   * @throws NullPointerException if {@code key} or {@code value} is {@code null}
+   * @throws IllegalArgumentException if {@code key} is of a JDK value-based class
+   */
+  @Override
+  public @Nullable V putIfAbsent(K key, V value) {
+    return table.put(key, value, true);
+  }
+
+  /**
+   * Removes the mapping for {@code key}.
+   *
+   * <p>Python: {@code d.pop(key, None)}.
+   *
+   * @param key the key
+   * @return the removed value, or {@code null} if there was none
+   * @throws NullPointerException if {@code key} is {@code null}
+   */
+  @Override
+  public @Nullable V remove(@Nullable Object key) {
+    return table.remove(key, null);
+  }
+
+  /**
+   * Removes the mapping for {@code key} if its value is {@code equals} to {@code value}.
+   *
+   * @param key the key
+   * @param value the expected value
+   * @return whether it was removed
+   * @throws NullPointerException if {@code key} or {@code value} is {@code null}
+   */
+  @Override
+  public boolean remove(@Nullable Object key, @Nullable Object value) {
+    Objects.requireNonNull(value, "null value");
+    return table.remove(key, value) != null;
+  }
+
+  /**
+   * Replaces the value of {@code key} if it is mapped.
+   *
+   * @param key the key
+   * @param value the new value
+   * @return the previous value, or {@code null} if the key was not mapped
+   * @throws NullPointerException if {@code key} or {@code value} is {@code null}
+   * @throws IllegalArgumentException if {@code key} is of a JDK value-based class
+   */
+  @Override
+  public @Nullable V replace(K key, V value) {
+    return table.replace(key, null, value);
+  }
+
+  /**
+   * Replaces the value of {@code key} if it is mapped to a value {@code equals} to {@code oldValue}.
+   *
+   * @param key the key
+   * @param oldValue the expected value
+   * @param newValue the new value
+   * @return whether it was replaced
+   * @throws NullPointerException if an argument is {@code null}
+   * @throws IllegalArgumentException if {@code key} is of a JDK value-based class
+   */
+  @Override
+  public boolean replace(K key, V oldValue, V newValue) {
+    Objects.requireNonNull(oldValue, "null value");
+    return table.replace(key, oldValue, newValue) != null;
+  }
+
+  /** Removes every mapping. Python: {@code d.clear()}. */
+  @Override
+  public void clear() {
+    table.clear();
+  }
+
+  /**
+   * Returns a view of the live keys; removing from it removes mappings. Weakly consistent.
+   *
+   * <p>Python: {@code d.keys()}.
+   *
+   * @return the key set view
+   */
+  @Override
+  public Set<K> keySet() {
+    Set<K> ks = keySet;
+    return ks != null ? ks : (keySet = new WeakTable.KeyView<>(this, table));
+  }
+
+  /**
+   * Returns a view of the live mappings; {@code setValue} on its entries writes through.
+   *
+   * <p>Python: {@code d.items()}.
+   *
+   * @return the entry set view
+   */
+  @Override
+  public Set<Map.Entry<K, V>> entrySet() {
+    Set<Map.Entry<K, V>> es = entrySet;
+    return es != null ? es : (entrySet = new WeakTable.EntryView<>(this, table));
+  }
+
+  /**
+   * Returns weak references to the live keys, as a new list.
+   *
+   * <p>Python: {@code d.keyrefs()}. The entries themselves are lighter internal references, so the
+   * list is built on demand from {@link WeakRef#of shared} {@code WeakRef}s of the keys alive now.
+   * The references may die at any time: check {@link WeakRef#get()}.
+   *
+   * @return a list of weak references to the keys
+   */
+  public List<WeakRef<K>> keyRefs() {
+    return table.keyRefs();
+  }
+
+  /**
+   * Returns a new dictionary of the same kind (identity or not) with this dictionary's mappings,
+   * updated by those of {@code other}.
+   *
+   * <p>Python: {@code d | other}. Kotlin: {@code d + other}.
+   *
+   * @param other the mappings that win
+   * @return a new dictionary
+   * @throws NullPointerException if {@code other} or one of its keys or values is {@code null}
+   * @throws IllegalArgumentException if a key of {@code other} is of a JDK value-based class
+   */
+  public WeakKeyDictionary<K, V> union(Map<? extends K, ? extends V> other) {
+    Objects.requireNonNull(other, "null map");
+    WeakKeyDictionary<K, V> result = new WeakKeyDictionary<>(table.identity);
+    result.putAll(this);
+    result.putAll(other);
+    return result;
+  }
+
+  /**
+   * Registers {@code listener} to receive the value of each mapping removed because its key was
+   * reclaimed.
+   *
+   * <p>Python: none (Python users subclass or poll). The listener runs on the engine thread
+   * {@code weakref-reclaimer}, once per reclaimed key, after the mapping is gone; it must be quick.
+   * What it throws goes to the unraisable hook. Mappings removed by a caller are not reported.
+   *
+   * @param listener receives each value whose key was reclaimed
+   * @return a registration whose {@code close()} removes the listener
+   * @throws NullPointerException if {@code listener} is {@code null}
+   */
+  @SuppressWarnings("unchecked")
+  public ReclaimRegistration onReclaim(Consumer<? super V> listener) {
+    return table.addListener((Consumer<Object>) listener);
+  }
+}
