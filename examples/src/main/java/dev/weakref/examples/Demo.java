@@ -55,6 +55,7 @@ public final class Demo {
     refWalk();
     callbackWalk();
     extendedRefWalk();
+    ProxyDemo.run();
     System.out.println();
     KotlinDemo.run();
   }
