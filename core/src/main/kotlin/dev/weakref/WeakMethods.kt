@@ -81,6 +81,12 @@ internal class MethodBinder private constructor(
   private val extension = Modifier.isStatic(method.modifiers)
   val arity: Int = method.parameterCount - if (extension) 1 else 0
 
+  init {
+    require(arity <= MAX_ARITY) {
+      "weakMethod supports methods of up to $MAX_ARITY parameters; ${owner.name}.$name has $arity"
+    }
+  }
+
   override fun apply(receiver: Any): Any = ReboundMethod(this, receiver, topLevel)
 
   fun call(receiver: Any?, args: Array<out Any?>): Any? {
@@ -94,6 +100,9 @@ internal class MethodBinder private constructor(
   override fun toString(): String = "MethodBinder(${owner.name}.$signature)"
 
   companion object {
+    /** The highest arity [ReboundMethod] implements. */
+    const val MAX_ARITY: Int = 6
+
     private val CACHE = object : ClassValue<ConcurrentHashMap<String, MethodBinder>>() {
       override fun computeValue(type: Class<*>) = ConcurrentHashMap<String, MethodBinder>()
     }

@@ -508,6 +508,14 @@ final class WeakProxyTest {
   }
 
   @Test
+  void proxy_overANonPublicInterfaceOfAnotherPackage_passesCallsThrough() {
+    Object keeper = dev.weakref.throwaway.Secrets.keeper();
+    Object p = WeakProxy.of(keeper);
+    assertEquals("hidden", dev.weakref.throwaway.Secrets.reveal(p));
+    assertEquals("hidden", dev.weakref.throwaway.Secrets.reveal(p)); // now through the fast path
+  }
+
+  @Test
   void proxyTypes_areTheMarkerInterfaces() {
     assertTrue(WeakProxy.class.isAssignableFrom(CallableWeakProxy.class));
     assertNotEquals(WeakProxy.class, CallableWeakProxy.class);

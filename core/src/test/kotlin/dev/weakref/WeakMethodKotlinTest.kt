@@ -26,6 +26,9 @@ private class Counter(val name: String) {
 
   fun weakSecret() = weakMethod(this::secret)
 
+  @Suppress("UNUSED_PARAMETER")
+  fun seven(a: Int, b: Int, c: Int, d: Int, e: Int, f: Int, g: Int) = Unit
+
   override fun equals(other: Any?) = other is Counter && other.name == name
 
   override fun hashCode() = name.hashCode()
@@ -75,6 +78,10 @@ class WeakMethodKotlinTest : FunSpec({
       plain().shouldBeNull()
       wm().shouldNotBeNull()
       c.weakRefCount shouldBe 1
+    }
+
+    test("a method of more than six parameters is refused with the limit in the message") {
+      shouldThrow<IllegalArgumentException> { weakMethod(Counter("c")::seven) }.message shouldContain "up to 6"
     }
 
     test("an unbound reference is refused") {
