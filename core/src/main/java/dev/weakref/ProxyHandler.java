@@ -109,14 +109,26 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
     return referent;
   }
 
+  /**
+   * Compares referents, unwrapping {@code other} if it is a weak proxy too (Python unwraps both sides
+   * of {@code ==}). Once either side is dead only identity is left, as for {@link WeakRef}: Python
+   * would raise, but a Java {@code equals} that throws breaks {@code list.remove(proxy)} in the very
+   * callback that unsubscribes a dead proxy.
+   */
   private boolean proxyEquals(Object proxy, @Nullable Object other) {
     if (other == proxy) {
-      return true; // reflexive even when dead, as Java's contract asks
+      return true;
     }
-    Object referent = referent();
+    Object referent = get();
+    if (referent == null) {
+      return false;
+    }
     ProxyHandler otherHandler = handlerOf(other);
     if (otherHandler != null) {
-      other = otherHandler.referent(); // Python unwraps both sides of ==
+      other = otherHandler.get();
+      if (other == null) {
+        return false;
+      }
     }
     return referent.equals(other);
   }

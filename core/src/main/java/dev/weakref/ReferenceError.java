@@ -5,7 +5,8 @@ package dev.weakref;
  *
  * <p>Python: {@code ReferenceError}. Every call through a dead {@link WeakProxy} throws it with the
  * message {@code "weakly-referenced object no longer exists"}, except {@code toString()}, which
- * names the proxy dead, and {@code hashCode()}, which is never supported.
+ * names the proxy dead, {@code equals}, which falls back to identity, and {@code hashCode()}, which
+ * is never supported.
  */
 public class ReferenceError extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code hashCode()} always throws {@code UnsupportedOperationException("unhashable type:
  *       'weakproxy'")}, as Python's proxies are unhashable: a proxy cannot be a key or set element;
  *   <li>{@code equals(other)} compares the referent with {@code other}, unwrapping {@code other}
- *       first if it is a weak proxy too; a proxy always equals itself; otherwise, after the
- *       referent's death, it throws {@link ReferenceError};
+ *       first if it is a weak proxy too; once either referent is dead a proxy equals only itself,
+ *       as a {@link WeakRef} does (Python raises {@code ReferenceError} there, but a throwing
+ *       {@code equals} would break removing a dead proxy from a list in its own callback);
  *   <li>{@code toString()} is {@code <weakproxy at 0x…; to 'pkg.Class' at 0x…>} while the referent
  *       lives and {@code <weakproxy at 0x…; dead>} after, and never throws.
  * </ul>

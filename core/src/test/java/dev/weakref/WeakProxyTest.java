@@ -240,14 +240,19 @@ final class WeakProxyTest {
   }
 
   @Test
-  void equals_onDeadProxy_throwsReferenceError_butIsReflexive() {
+  void equals_onceEitherReferentIsDead_isIdentity_andNeverThrows() {
     Greeter dead = proxyToGarbage();
-    English live = new English("gone");
+    English live = new English("gone"); // equal to the dead one's referent while that lived
     Greeter liveProxy = WeakProxy.of(live, Greeter.class);
     Reclaimer.collect();
     assertTrue(dead.equals(dead));
-    assertThrows(ReferenceError.class, () -> dead.equals(live));
-    assertThrows(ReferenceError.class, () -> liveProxy.equals(dead)); // unwrapping the dead one
+    assertFalse(dead.equals(live));
+    assertFalse(liveProxy.equals(dead));
+    assertFalse(dead.equals(liveProxy));
+    // What a callback does to unsubscribe: remove itself from a list holding others first.
+    List<Object> listeners = new ArrayList<>(List.of(liveProxy, new English("x"), dead));
+    assertTrue(listeners.remove(dead));
+    assertEquals(2, listeners.size());
   }
 
   @Test
