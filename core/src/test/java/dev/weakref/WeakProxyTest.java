@@ -310,6 +310,30 @@ final class WeakProxyTest {
   }
 
   @Test
+  void sharedProxy_isTheSameForConcurrentCallers() throws Exception {
+    English e = new English("e");
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Greeter>> futures = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        futures.add(pool.submit(() -> {
+          start.await();
+          return WeakProxy.of(e, Greeter.class);
+        }));
+      }
+      start.countDown();
+      Greeter first = futures.get(0).get();
+      for (java.util.concurrent.Future<Greeter> f : futures) {
+        assertSame(first, f.get());
+      }
+      assertEquals(1, Reclaimer.weakRefCount(e));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void proxies_countInWeakRefCount_andAppearInWeakRefs() {
     English e = new English("e");
     WeakRef<English> wr = WeakRef.of(e);
