@@ -37,6 +37,9 @@ final class DroppedRefsMemoryTest {
     longLived = null;
     Reclaimer.collect();
     assertEquals(1, fired.get(), "only the ref still held fires");
+    // Without this, the JIT (which compiles this method during the loop) may treat kept as dead
+    // after its last use above: it is then collected with longLived and never fires.
+    java.lang.ref.Reference.reachabilityFence(kept);
   }
 
   private static void createAndDrop(Object referent, AtomicInteger fired) {
