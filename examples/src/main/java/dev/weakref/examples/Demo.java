@@ -57,6 +57,7 @@ public final class Demo {
     extendedRefWalk();
     FinalizeDemo.run();
     ContainersDemo.run();
+    ProxyDemo.run();
     System.out.println();
     KotlinDemo.run();
   }

@@ -169,6 +169,8 @@ public final class Weakref {
   public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalize(
       Object obj, java.util.function.Function<Object[], R> func, @Nullable Object... args) {
     return dev.weakref.Finalizer.of(obj, func, args);
+  }
+
   /* ---- Containers ---- */
 
   /**
@@ -255,5 +257,119 @@ public final class Weakref {
    */
   public static <E> WeakSet<E> weakSet(Collection<? extends E> elements) {
     return new WeakSet<>(elements);
+  }
+
+  /* ---- Proxies and WeakMethod ---- */
+
+  /**
+   * The type of weak proxies to non-callable objects: Python's {@code weakref.ProxyType}. Every weak
+   * proxy is an instance ({@code PROXY_TYPE.isInstance(p)}), callable ones included.
+   */
+  public static final Class<?> PROXY_TYPE = dev.weakref.WeakProxy.class;
+
+  /** The type of weak proxies to callable objects: Python's {@code weakref.CallableProxyType}. */
+  public static final Class<?> CALLABLE_PROXY_TYPE = dev.weakref.CallableWeakProxy.class;
+
+  /**
+   * Both proxy types, {@code [PROXY_TYPE, CALLABLE_PROXY_TYPE]}: Python's
+   * {@code weakref.ProxyTypes}. An unmodifiable list.
+   */
+  public static final List<Class<?>> PROXY_TYPES = List.of(PROXY_TYPE, CALLABLE_PROXY_TYPE);
+
+  /**
+   * Returns a weak proxy to {@code obj} implementing every interface of its class: the one
+   * callback-less proxy it shares with every other caller. Calls pass through while {@code obj}
+   * lives and throw {@link dev.weakref.ReferenceError} after; see {@link dev.weakref.WeakProxy}.
+   *
+   * <p>Python: {@code weakref.proxy(obj)}.
+   *
+   * @param obj the object to refer to
+   * @return the proxy, a {@link dev.weakref.WeakProxy} ({@link dev.weakref.CallableWeakProxy} if {@code obj} is callable)
+   * @throws NullPointerException if {@code obj} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} implements no interface, is a weak proxy, or is
+   *     of a JDK value-based class such as {@code Integer}
+   */
+  public static Object proxy(Object obj) {
+    return dev.weakref.WeakProxy.of(obj);
+  }
+
+  /**
+   * Returns a weak proxy to {@code obj} implementing {@code type}: the one callback-less proxy it
+   * shares with every other caller for that interface.
+   *
+   * <p>Python: {@code weakref.proxy(obj)}.
+   *
+   * @param obj the object to refer to
+   * @param type an interface {@code obj} implements
+   * @param <I> the interface
+   * @return the proxy
+   * @throws NullPointerException if {@code obj} or {@code type} is {@code null}
+   * @throws IllegalArgumentException if {@code type} is not an interface or {@code obj} does not
+   *     implement it, or {@code obj} is a weak proxy or of a JDK value-based class
+   */
+  public static <I> I proxy(Object obj, Class<I> type) {
+    return dev.weakref.WeakProxy.of(obj, type);
+  }
+
+  /**
+   * Returns a new weak proxy to {@code obj} implementing {@code type} that calls {@code callback}
+   * with the proxy once, on the engine thread, after {@code obj} is reclaimed; with a {@code null}
+   * callback, the shared proxy of {@link #proxy(Object, Class)}.
+   *
+   * <p>Python: {@code weakref.proxy(obj, callback)}.
+   *
+   * @param obj the object to refer to
+   * @param type an interface {@code obj} implements
+   * @param callback called with the proxy after reclamation if the proxy is still reachable, or
+   *     {@code null}
+   * @param <I> the interface
+   * @return the proxy
+   * @throws NullPointerException if {@code obj} or {@code type} is {@code null}
+   * @throws IllegalArgumentException if {@code type} is not an interface or {@code obj} does not
+   *     implement it, or {@code obj} is a weak proxy or of a JDK value-based class
+   */
+  public static <I> I proxy(Object obj, Class<I> type, @Nullable Consumer<? super I> callback) {
+    return dev.weakref.WeakProxy.of(obj, type, callback);
+  }
+
+  /**
+   * Returns a weak reference to the method {@code binder} binds to {@code receiver}, such as
+   * {@code Weakref.weakMethod(counter, c -> c::increment)}; {@code get()} binds it afresh while the
+   * receiver lives and returns {@code null} after.
+   *
+   * <p>Python: {@code weakref.WeakMethod(obj.method)}.
+   *
+   * @param receiver the object whose method is referred to; held weakly
+   * @param binder turns the receiver into the bound function; must not capture the receiver
+   * @param <R> the receiver's type
+   * @param <F> the bound function's type
+   * @return a new weak method
+   * @throws NullPointerException if {@code receiver} or {@code binder} is {@code null}
+   * @throws IllegalArgumentException if {@code binder} captured {@code receiver}, or
+   *     {@code receiver} is of a JDK value-based class
+   */
+  public static <R, F> dev.weakref.WeakMethod<F> weakMethod(R receiver, java.util.function.Function<? super R, ? extends F> binder) {
+    return dev.weakref.WeakMethod.of(receiver, binder);
+  }
+
+  /**
+   * Returns a weak reference to the method {@code binder} binds to {@code receiver} that calls
+   * {@code callback} with itself once, on the engine thread, after the receiver is reclaimed.
+   *
+   * <p>Python: {@code weakref.WeakMethod(obj.method, callback)}.
+   *
+   * @param receiver the object whose method is referred to; held weakly
+   * @param binder turns the receiver into the bound function; must not capture the receiver
+   * @param callback called after the receiver's reclamation, or {@code null} for none
+   * @param <R> the receiver's type
+   * @param <F> the bound function's type
+   * @return a new weak method
+   * @throws NullPointerException if {@code receiver} or {@code binder} is {@code null}
+   * @throws IllegalArgumentException if {@code binder} captured {@code receiver}, or
+   *     {@code receiver} is of a JDK value-based class
+   */
+  public static <R, F> dev.weakref.WeakMethod<F> weakMethod(R receiver, java.util.function.Function<? super R, ? extends F> binder,
+      @Nullable Consumer<? super dev.weakref.WeakMethod<F>> callback) {
+    return dev.weakref.WeakMethod.of(receiver, binder, callback);
   }
 }
