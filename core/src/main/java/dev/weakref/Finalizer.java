@@ -4,7 +4,6 @@ import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -575,34 +574,8 @@ public final class Finalizer<R extends @Nullable Object> {
 
   /* ---- The capture check ---- */
 
-  /**
-   * Finds a function or argument that directly holds the object to finalize. Which fields a
-   * function's class has is computed once per class; the check then reads only those.
-   */
+  /** Refuses a function or argument that holds the object to finalize (see {@link Captures}). */
   static final class CaptureCheck {
-    private static final Field[] NONE = {};
-
-    private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
-      @Override
-      protected Field[] computeValue(Class<?> type) {
-        List<Field> out = new ArrayList<>();
-        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-          for (Field f : c.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
-              continue;
-            }
-            try {
-              f.setAccessible(true);
-              out.add(f);
-            } catch (RuntimeException notOpen) {
-              // A package not opened to us (InaccessibleObjectException): we cannot look there.
-            }
-          }
-        }
-        return out.isEmpty() ? NONE : out.toArray(NONE);
-      }
-    };
-
     private CaptureCheck() {}
 
     static void requireNotHeld(Object obj, Object func, Object[] args) {
@@ -610,20 +583,13 @@ public final class Finalizer<R extends @Nullable Object> {
         throw new IllegalArgumentException("the finalizer function is the object to finalize "
             + "itself (" + obj.getClass().getName() + "): it could never be reclaimed");
       }
-      for (Field f : FIELDS.get(func.getClass())) {
-        Object value;
-        try {
-          value = f.get(func);
-        } catch (IllegalAccessException e) {
-          continue;
-        }
-        if (value == obj) {
-          throw new IllegalArgumentException("the finalizer function " + func.getClass().getName()
-              + " holds the object to finalize in its field '" + f.getName() + "'"
-              + describe(f) + ": the object could never be reclaimed, so the function would never "
-              + "run before exit; capture only what the cleanup needs (not " + obj.getClass().getName()
-              + " itself)");
-        }
+      Field f = Captures.fieldHolding(func, obj);
+      if (f != null) {
+        throw new IllegalArgumentException("the finalizer function " + func.getClass().getName()
+            + " holds the object to finalize in its field " + Captures.describe(f)
+            + ": the object could never be reclaimed, so the function would never "
+            + "run before exit; capture only what the cleanup needs (not " + obj.getClass().getName()
+            + " itself)");
       }
       for (int i = 0; i < args.length; i++) {
         if (args[i] == obj) {
@@ -631,23 +597,6 @@ public final class Finalizer<R extends @Nullable Object> {
               + obj.getClass().getName() + "): the object could never be reclaimed");
         }
       }
-    }
-
-    private static String describe(Field f) {
-      String name = f.getName();
-      if (name.startsWith("this$")) {
-        return " (the enclosing instance)";
-      }
-      if (name.startsWith("arg$")) {
-        return " (captured value #" + name.substring(4) + " of a lambda)";
-      }
-      if (name.startsWith("val$")) {
-        return " (the captured variable '" + name.substring(4) + "')";
-      }
-      if (name.startsWith("$") && name.length() > 1) {
-        return " (the captured variable '" + name.substring(1) + "' of a Kotlin lambda)";
-      }
-      return "";
     }
   }
 }

@@ -1,9 +1,6 @@
 package dev.weakref;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,23 +39,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class WeakMethod<F> extends WeakRef<F> {
   private static final long HASH_KNOWN = 1L << 32;
-
-  /** The instance fields of each binder class that could hold the receiver, readable by us. */
-  private static final ClassValue<Field[]> CAPTURE_FIELDS = new ClassValue<>() {
-    @Override
-    protected Field[] computeValue(Class<?> type) {
-      List<Field> fields = new ArrayList<>();
-      for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-        for (Field f : c.getDeclaredFields()) {
-          if (!Modifier.isStatic(f.getModifiers()) && !f.getType().isPrimitive()
-              && f.trySetAccessible()) {
-            fields.add(f);
-          }
-        }
-      }
-      return fields.toArray(new Field[0]);
-    }
-  };
 
   private final Function<Object, ? extends F> binder;
   /** 0 until the hash is known, then {@code HASH_KNOWN | hash}. */
@@ -118,18 +98,11 @@ public final class WeakMethod<F> extends WeakRef<F> {
   }
 
   private static void refuseCapture(Object receiver, Object binder) {
-    for (Field f : CAPTURE_FIELDS.get(binder.getClass())) {
-      Object value;
-      try {
-        value = f.get(binder);
-      } catch (IllegalAccessException e) {
-        continue; // unreadable fields cannot be checked; trySetAccessible made this rare
-      }
-      if (value == receiver) {
-        throw new IllegalArgumentException("WeakMethod binder " + binder.getClass().getName()
-            + " captures the receiver in its field '" + f.getName() + "', so the receiver could"
-            + " never be reclaimed: bind the argument instead, as in c -> c::method");
-      }
+    Field f = Captures.fieldHolding(binder, receiver);
+    if (f != null) {
+      throw new IllegalArgumentException("WeakMethod binder " + binder.getClass().getName()
+          + " captures the receiver in its field " + Captures.describe(f) + ", so the receiver could"
+          + " never be reclaimed: bind the argument instead, as in c -> c::method");
     }
   }
 
