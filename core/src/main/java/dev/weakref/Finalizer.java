@@ -556,7 +556,7 @@ public final class Finalizer<R extends @Nullable Object> {
       while (group.getParent() != null) {
         group = group.getParent();
       }
-      Thread hook = new Thread(group, Finalizer::runAtExit, "weakref-atexit", 0, false);
+      Thread hook = newHookThread(group);
       hook.setContextClassLoader(null);
       try {
         Runtime.getRuntime().addShutdownHook(hook);
@@ -566,6 +566,14 @@ public final class Finalizer<R extends @Nullable Object> {
     }
 
     private ExitHook() {}
+
+    /** Created privileged, so it inherits no access-control context of application frames. */
+    @SuppressWarnings("removal")
+    private static Thread newHookThread(ThreadGroup group) {
+      return java.security.AccessController.doPrivileged(
+          (java.security.PrivilegedAction<Thread>) () ->
+              new Thread(group, Finalizer::runAtExit, "weakref-atexit", 0, false));
+    }
 
     static void ensureRegistered() {
       // Nothing: calling this initializes the class, which registers the hook once.

@@ -286,7 +286,8 @@ public final class WeakKeyDictionary<K, V> extends AbstractMap<K, V> implements 
    * Returns weak references to the live keys, as a new list.
    *
    * <p>Python: {@code d.keyrefs()}. The entries themselves are lighter internal references, so the
-   * list is built on demand from {@link WeakRef#of shared} {@code WeakRef}s of the keys alive now.
+   * list is built on demand: a new {@code WeakRef} to each of the keys alive now, which the engine
+   * does not track (not counted by {@code getWeakRefCount}, never the shared ref).
    * The references may die at any time: check {@link WeakRef#get()}.
    *
    * @return a list of weak references to the keys

@@ -90,6 +90,15 @@ public class WeakRef<T> extends WeakReference<T> {
   }
 
   /**
+   * Returns a callback-less reference that the engine does not track: not counted by
+   * {@code getWeakRefCount}, not shared. For views such as the containers' {@code keyRefs()}, whose
+   * references mirror internal entries rather than being the caller's own refs.
+   */
+  static <T> WeakRef<T> untracked(T referent) {
+    return new WeakRef<>(referent, true);
+  }
+
+  /**
    * Returns the one callback-less {@code WeakRef} that {@code referent} shares, creating it if
    * there is none: the reuse CPython does for {@code ref(obj)}. Never returns a subclass instance.
    *

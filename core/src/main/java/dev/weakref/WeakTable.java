@@ -162,8 +162,11 @@ final class WeakTable<K, V> {
     SLOTS.setRelease(t, i, e);
   }
 
-  /** Whether {@code e} is a live entry for {@code key}. */
+  /** Whether {@code e} is a live entry for {@code key}; never the chain's end marker. */
   private boolean matches(Entry e, Object key) {
+    if (e.strong instanceof Segment) {
+      return false; // a segment's end marker (hash 0): user equals() must never see it
+    }
     if (weakKeys) {
       if (e.refersTo(key)) {
         return true;
@@ -235,11 +238,14 @@ final class WeakTable<K, V> {
   boolean containsValue(@Nullable Object value) {
     Objects.requireNonNull(value, "null value");
     for (Segment seg : segments) {
-      for (Entry e : seg.table) {
-        for (; e != null; e = e.next) {
-          Object v = valueOf(e);
-          if (v != null && (v == value || value.equals(v)) && keyOf(e) != null) {
-            return true;
+      // Under the lock: a resize relinks entries in place, and a lock-free walk could skip one.
+      synchronized (seg) {
+        for (Entry e : seg.table) {
+          for (; e != null && e != seg.end; e = e.next) {
+            Object v = valueOf(e);
+            if (v != null && (v == value || value.equals(v)) && keyOf(e) != null) {
+              return true;
+            }
           }
         }
       }
@@ -247,7 +253,11 @@ final class WeakTable<K, V> {
     return false;
   }
 
-  /** The number of entries; linearizable (two passes over the segments, then all locks). */
+  /**
+   * The number of entries (two passes over the segments, then all locks). Entries whose weak side
+   * the collector has cleared count until the engine has unlinked them, which it has done by the
+   * time {@code Reclaimer.collect()} returns.
+   */
   int size() {
     for (int attempt = 0; attempt < 3; attempt++) {
       long sum = 0;
@@ -489,7 +499,14 @@ final class WeakTable<K, V> {
       ls[ls.length - 1] = listener;
       listeners = ls;
     }
-    return () -> removeListener(listener);
+    // Each registration removes its own listener at most once, even if the same listener object
+    // was registered twice.
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (closed.compareAndSet(false, true)) {
+        removeListener(listener);
+      }
+    };
   }
 
   private boolean removeListener(Consumer<Object> listener) {
@@ -637,11 +654,11 @@ final class WeakTable<K, V> {
     };
   }
 
-  /** The live keys, each in a shared {@link WeakRef} (made now, see {@code keyRefs()}). */
+  /** The live keys, each in an untracked {@link WeakRef} made now (see {@code keyRefs()}). */
   List<WeakRef<K>> keyRefs() {
     List<WeakRef<K>> out = new ArrayList<>();
     for (Iterator<K> it = keyIterator(); it.hasNext(); ) {
-      out.add(WeakRef.of(it.next()));
+      out.add(WeakRef.untracked(it.next()));
     }
     return out;
   }
@@ -649,7 +666,7 @@ final class WeakTable<K, V> {
   List<WeakRef<V>> valueRefs() {
     List<WeakRef<V>> out = new ArrayList<>();
     for (Iterator<V> it = valueIterator(); it.hasNext(); ) {
-      out.add(WeakRef.of(it.next()));
+      out.add(WeakRef.untracked(it.next()));
     }
     return out;
   }

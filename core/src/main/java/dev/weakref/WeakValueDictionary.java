@@ -255,7 +255,8 @@ public final class WeakValueDictionary<K, V> extends AbstractMap<K, V> implement
    * Returns weak references to the live values, as a new list.
    *
    * <p>Python: {@code d.valuerefs()}. The entries themselves are lighter internal references, so the
-   * list is built on demand from {@link WeakRef#of shared} {@code WeakRef}s of the values alive now.
+   * list is built on demand: a new {@code WeakRef} to each of the values alive now, which the engine
+   * does not track (not counted by {@code getWeakRefCount}, never the shared ref).
    * The references may die at any time: check {@link WeakRef#get()}.
    *
    * @return a list of weak references to the values

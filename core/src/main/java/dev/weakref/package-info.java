@@ -1,7 +1,9 @@
 /**
  * Python's {@code weakref} module for the JVM: {@link dev.weakref.WeakRef} ({@code ref}) with
- * callbacks, and, in later releases, proxies, weak containers, {@code WeakMethod} and
- * {@code finalize}.
+ * callbacks, {@link dev.weakref.WeakProxy} ({@code proxy}), {@link dev.weakref.WeakMethod},
+ * {@link dev.weakref.Finalizer} ({@code finalize}), and the weak containers
+ * {@link dev.weakref.WeakKeyDictionary}, {@link dev.weakref.WeakValueDictionary} and
+ * {@link dev.weakref.WeakSet}.
  *
  * <p>Callbacks run on the engine thread described in {@link dev.weakref.engine.Reclaimer}. Java
  * callers may prefer the static entry points of {@code dev.weakref.interop.Weakref}; Kotlin callers

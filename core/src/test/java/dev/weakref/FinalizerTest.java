@@ -92,6 +92,7 @@ final class FinalizerTest {
     Reclaimer.collect();
     assertEquals(0, runs.get());
     assertTrue(f.isAlive());
+    java.lang.ref.Reference.reachabilityFence(r); // r is alive through the first collect()
     r = null;
     Reclaimer.collect();
     assertEquals(1, runs.get());
@@ -243,6 +244,7 @@ final class FinalizerTest {
     assertNotNull(f);
     assertTrue(f.isAlive());
     f.detach();
+    java.lang.ref.Reference.reachabilityFence(r);
   }
 
   @Test

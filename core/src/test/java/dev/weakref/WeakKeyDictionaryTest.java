@@ -168,6 +168,10 @@ final class WeakKeyDictionaryTest {
     WeakKeyDictionary<Key, String> d = new WeakKeyDictionary<>();
     d.put(k, "v");
     assertEquals(0, Reclaimer.weakRefCount(k));
+    List<WeakRef<Key>> refs = d.keyRefs(); // views: they are not counted either
+    assertSame(k, refs.get(0).get());
+    assertEquals(0, Reclaimer.weakRefCount(k));
+    assertNotSame(WeakRef.of(k), refs.get(0));
   }
 
   @Test
@@ -363,12 +367,17 @@ final class WeakKeyDictionaryTest {
     WeakKeyDictionary<Key, String> d = new WeakKeyDictionary<>();
     List<Key> keys = keys(20_000);
     Thread[] threads = new Thread[4];
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int t = 0; t < threads.length; t++) {
       int offset = t;
       threads[t] = new Thread(() -> {
-        for (int i = offset; i < keys.size(); i += threads.length) {
-          d.put(keys.get(i), "v");
-          assertEquals("v", d.get(keys.get(i)));
+        try {
+          for (int i = offset; i < keys.size(); i += threads.length) {
+            d.put(keys.get(i), "v");
+            assertEquals("v", d.get(keys.get(i)));
+          }
+        } catch (Throwable e) {
+          failures.add(e); // an assertion failing in a worker must fail the test
         }
       });
       threads[t].start();
@@ -376,6 +385,7 @@ final class WeakKeyDictionaryTest {
     for (Thread t : threads) {
       t.join();
     }
+    assertEquals(List.of(), failures);
     assertEquals(keys.size(), d.size());
     for (Key k : keys) {
       assertEquals("v", d.get(k));

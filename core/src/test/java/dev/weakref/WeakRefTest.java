@@ -135,6 +135,7 @@ final class WeakRefTest {
     Object o = new Object();
     dropRef(o, calls);
     Reclaimer.collect();
+    java.lang.ref.Reference.reachabilityFence(o); // o outlives the dropped ref's collection
     o = null;
     Reclaimer.collect();
     assertEquals(0, calls.get());
@@ -180,13 +181,19 @@ final class WeakRefTest {
     assertEquals(wa, wb);
     b = null;
     Reclaimer.collect();
+    assertNotNullReferent(wa); // one alive, one dead
     assertNotEquals(wa, wb);
     assertNotEquals(wb, wa);
     assertEquals(wb, wb);
+    java.lang.ref.Reference.reachabilityFence(a);
     a = null;
     Reclaimer.collect();
     assertNotEquals(wa, wb);
     assertEquals(wa, wa);
+  }
+
+  private static void assertNotNullReferent(WeakRef<?> wr) {
+    org.junit.jupiter.api.Assertions.assertNotNull(wr.get());
   }
 
   @Test

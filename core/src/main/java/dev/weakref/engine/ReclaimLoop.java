@@ -68,11 +68,11 @@ final class ReclaimLoop implements Runnable {
 
   private void drainOnce() throws InterruptedException {
     Reference<?> r = queue.remove();
-    do {
-      batch.add(r);
-    } while ((r = queue.poll()) != null);
-    pending = batch.size();
     try {
+      do {
+        batch.add(r);
+      } while ((r = queue.poll()) != null);
+      pending = batch.size();
       for (Reference<?> ref : batch) {
         try {
           process(ref);

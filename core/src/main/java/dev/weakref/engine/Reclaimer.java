@@ -3,6 +3,7 @@ package dev.weakref.engine;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -141,7 +142,7 @@ public final class Reclaimer {
    */
   public static List<Object> weakRefs(Object referent) {
     Slot slot = REGISTRY.find(referent, System.identityHashCode(referent));
-    return slot == null ? new java.util.ArrayList<>() : slot.liveHandles();
+    return slot == null ? new ArrayList<>() : slot.liveHandles();
   }
 
   /** The engine's one queue, for {@link EngineReference}; not exposed beyond this package. */
@@ -342,6 +343,7 @@ public final class Reclaimer {
     return Thread.currentThread() == thread;
   }
 
+  @SuppressWarnings("removal") // AccessController: see the comment below
   private static synchronized void ensureRunning() {
     Thread t = thread;
     if (t != null && t.isAlive()) {
@@ -351,9 +353,14 @@ public final class Reclaimer {
     while (group.getParent() != null) {
       group = group.getParent();
     }
-    // No inherited thread-locals and no context class loader: the thread must pin no application
-    // class loader (a web app redeployed must be collectable), as JDK's CleanerImpl and Guava do.
-    t = new Thread(group, LOOP, "weakref-reclaimer", 0, false);
+    // No inherited thread-locals, no context class loader, and (on JDKs that still have one) an
+    // inherited access-control context holding only our own protection domain, not those of the
+    // application frames that happen to be on the stack: the thread must pin no application class
+    // loader (a web app redeployed must be collectable), as the JDK's InnocuousThread and Guava do.
+    ThreadGroup root = group;
+    t = java.security.AccessController.doPrivileged(
+        (java.security.PrivilegedAction<Thread>) () ->
+            new Thread(root, LOOP, "weakref-reclaimer", 0, false));
     t.setDaemon(true);
     t.setContextClassLoader(null);
     t.start();
