@@ -33,14 +33,15 @@ else
 fi
 
 case "$profile" in
-  quick) rounds=3; jmh=(-f 1 -wi 2 -w 400ms -i 3 -r 400ms) ;;
+  quick) rounds=3; jmh=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms) ;;
   full)  rounds=5; jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s) ;;
   *) echo "unknown PROFILE=$profile" >&2; exit 2 ;;
 esac
 
 for round in $(seq 1 "$rounds"); do
   echo "== JMH round $round of $rounds"
-  java -jar "$jar" "$filter" "${jmh[@]}" "${prof[@]}" -rf json -rff "$out/jmh-round$round.json" \
+  java -jar "$jar" "$filter" "${jmh[@]}" "${prof[@]}" -jvmArgsAppend "-XX:+AlwaysPreTouch -Xms1g -Xmx1g" \
+    -rf json -rff "$out/jmh-round$round.json" \
     | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)' || true
 done
 

@@ -40,8 +40,15 @@ public final class MapMemory {
    *
    * @param args optionally the number of entries (default 1,000,000)
    */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
+    java.nio.file.Path json = null;
+    if (args.length > 0 && args[0].endsWith(".json")) {
+      json = java.nio.file.Path.of(args[0]);
+      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    }
     int n = args.length > 0 ? Integer.parseInt(args[0]) : N;
+    int trials = 3;
+    Map<String, double[]> results = new LinkedHashMap<>();
     Object[] keys = new Object[n];
     Object[] values = new Object[n];
     for (int i = 0; i < n; i++) {
@@ -49,15 +56,15 @@ public final class MapMemory {
       values[i] = new Key();
     }
     Map<String, Supplier<Map<Object, Object>>> maps = new LinkedHashMap<>();
-    maps.put("WeakHashMap", WeakHashMap::new);
-    maps.put("WeakKeyDictionary", WeakKeyDictionary::new);
-    maps.put("WeakKeyDictionary.identity", WeakKeyDictionary::identity);
-    maps.put("WeakValueDictionary", WeakValueDictionary::new);
-    maps.put("Guava MapMaker weakKeys", () -> new MapMaker().weakKeys().makeMap());
-    maps.put("Guava MapMaker weakValues", () -> new MapMaker().weakValues().makeMap());
-    maps.put("Caffeine weakKeys", () -> Caffeine.newBuilder().weakKeys().build().asMap());
-    maps.put("Caffeine weakValues", () -> Caffeine.newBuilder().weakValues().build().asMap());
-    for (int round = 0; round < 2; round++) { // the first round warms up class loading
+    maps.put("weakHashMap", WeakHashMap::new);
+    maps.put("weakKeyDictionary", WeakKeyDictionary::new);
+    maps.put("weakKeyDictionaryIdentity", WeakKeyDictionary::identity);
+    maps.put("weakValueDictionary", WeakValueDictionary::new);
+    maps.put("guavaWeakKeys", () -> new MapMaker().weakKeys().makeMap());
+    maps.put("guavaWeakValues", () -> new MapMaker().weakValues().makeMap());
+    maps.put("caffeineWeakKeys", () -> Caffeine.newBuilder().weakKeys().build().asMap());
+    maps.put("caffeineWeakValues", () -> Caffeine.newBuilder().weakValues().build().asMap());
+    for (int round = 0; round <= trials; round++) { // the first round warms up class loading
       System.out.println(round == 0 ? "warm-up round (ignore):" : "bytes per entry, " + n + " entries:");
       for (Map.Entry<String, Supplier<Map<Object, Object>>> e : maps.entrySet()) {
         long before = usedAfterGc();
@@ -69,7 +76,11 @@ public final class MapMemory {
         if (map.size() != n) {
           throw new AssertionError(e.getKey() + " lost entries: " + map.size());
         }
-        System.out.printf("  %-28s %6.1f%n", e.getKey(), (after - before) / (double) n);
+        double perEntry = (after - before) / (double) n;
+        System.out.printf("  %-28s %6.1f%n", e.getKey(), perEntry);
+        if (round > 0) {
+          results.computeIfAbsent(e.getKey(), k -> new double[trials])[round - 1] = perEntry;
+        }
         map = null;
       }
       long before = usedAfterGc();
@@ -78,7 +89,19 @@ public final class MapMemory {
       long after = usedAfterGc();
       System.out.printf("  %-28s %6.1f  (set; WeakHashMap-backed Collections.newSetFromMap adds nothing per entry)%n",
           "WeakSet", (after - before) / (double) set.size());
+      if (round > 0) {
+        results.computeIfAbsent("weakSet", k -> new double[trials])[round - 1] =
+            (after - before) / (double) set.size();
+      }
       set = null;
+    }
+    if (json != null) {
+      dev.weakref.bench.report.HarnessResults out = new dev.weakref.bench.report.HarnessResults();
+      for (Map.Entry<String, double[]> r : results.entrySet()) {
+        out.add("dev.weakref.bench.MapMemoryBenchmark.bytesPerEntry_" + r.getKey(), "B/entry",
+            r.getValue());
+      }
+      out.write(json);
     }
     // Keep keys and values reachable to the end: they are not part of any measurement.
     if (keys.length + values.length == 0) {

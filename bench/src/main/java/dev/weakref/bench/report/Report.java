@@ -116,15 +116,17 @@ public final class Report {
     for (JsonElement e : all) {
       JsonObject b = e.getAsJsonObject();
       String fqn = b.get("benchmark").getAsString();
-      String[] parts = fqn.split("\\.");
-      String cls = parts[parts.length - 2];
-      String method = parts[parts.length - 1];
+      int lastDot = fqn.lastIndexOf('.');
+      // The class, nested classes included: dev.weakref.bench.MapBenchmark.TwoThreads -> Map.TwoThreads
+      String cls = fqn.substring(0, lastDot).replace("dev.weakref.bench.", "").replace("Benchmark", "");
+      String method = fqn.substring(lastDot + 1);
       int us = method.indexOf('_');
-      String workloadName = us < 0 ? method : method.substring(0, us);
       String impl = us < 0 ? method : method.substring(us + 1);
       int threads = b.get("threads").getAsInt();
-      StringBuilder key = new StringBuilder(cls.replace("Benchmark", "")).append('.')
-          .append(workloadName);
+      StringBuilder key = new StringBuilder(cls);
+      if (us >= 0) {
+        key.append('.').append(method, 0, us);
+      }
       if (b.has("params")) {
         for (Map.Entry<String, JsonElement> p : new TreeMap<>(
             b.getAsJsonObject("params").asMap()).entrySet()) {
