@@ -336,13 +336,8 @@ public final class Finalizer<R extends @Nullable Object> {
    */
   @Override
   public String toString() {
-    String self = "<finalize object at 0x" + Integer.toHexString(System.identityHashCode(this));
     Object obj = objRef.get();
-    if (obj == null || !alive) {
-      return self + "; dead>";
-    }
-    return self + "; for '" + obj.getClass().getName() + "' at 0x"
-        + Integer.toHexString(System.identityHashCode(obj)) + ">";
+    return Reprs.of("finalize object", this, "for", alive ? obj : null);
   }
 
   /**

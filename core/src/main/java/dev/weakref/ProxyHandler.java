@@ -135,13 +135,7 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
 
   /** Python's {@code repr} of a proxy; never throws and never calls the referent. */
   private String describe(Object proxy) {
-    String self = "<weakproxy at 0x" + Integer.toHexString(System.identityHashCode(proxy));
-    Object referent = get();
-    if (referent == null) {
-      return self + "; dead>";
-    }
-    return self + "; to '" + referent.getClass().getName() + "' at 0x"
-        + Integer.toHexString(System.identityHashCode(referent)) + ">";
+    return Reprs.of("weakproxy", proxy, "to", get());
   }
 
   /** Runs the callback with the proxy; called by the engine once, after the referent was reclaimed. */

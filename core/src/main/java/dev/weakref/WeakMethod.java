@@ -178,12 +178,6 @@ public final class WeakMethod<F> extends WeakRef<F> {
    */
   @Override
   public String toString() {
-    String self = "<weakref at 0x" + Integer.toHexString(System.identityHashCode(this));
-    Object receiver = receiver();
-    if (receiver == null) {
-      return self + "; dead>";
-    }
-    return self + "; to '" + receiver.getClass().getName() + "' at 0x"
-        + Integer.toHexString(System.identityHashCode(receiver)) + ">";
+    return Reprs.of("weakref", this, "to", receiver());
   }
 }

@@ -221,13 +221,7 @@ public class WeakRef<T> extends WeakReference<T> {
    */
   @Override
   public String toString() {
-    String self = "<weakref at 0x" + Integer.toHexString(System.identityHashCode(this));
-    T referent = get();
-    if (referent == null) {
-      return self + "; dead>";
-    }
-    return self + "; to '" + referent.getClass().getName() + "' at 0x"
-        + Integer.toHexString(System.identityHashCode(referent)) + ">";
+    return Reprs.of("weakref", this, "to", get());
   }
 
   /**

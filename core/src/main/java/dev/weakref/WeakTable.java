@@ -162,11 +162,12 @@ final class WeakTable<K, V> {
     SLOTS.setRelease(t, i, e);
   }
 
-  /** Whether {@code e} is a live entry for {@code key}; never the chain's end marker. */
+  /**
+   * Whether {@code e} is a live entry for {@code key}. A segment's end marker (hash 0) never matches
+   * and never reaches user {@code equals}: its weak side is {@code null}, which both branches test
+   * before calling {@code equals}.
+   */
   private boolean matches(Entry e, Object key) {
-    if (e.strong instanceof Segment) {
-      return false; // a segment's end marker (hash 0): user equals() must never see it
-    }
     if (weakKeys) {
       if (e.refersTo(key)) {
         return true;
@@ -177,8 +178,11 @@ final class WeakTable<K, V> {
       Object k = e.get();
       return k != null && key.equals(k);
     }
+    if (e.refersTo(null)) {
+      return false; // a dead value, or the end marker
+    }
     Object k = e.strong;
-    return (k == key || (k != null && key.equals(k))) && !e.refersTo(null);
+    return k == key || (k != null && key.equals(k));
   }
 
   private @Nullable Entry find(Entry[] t, Object key, int h) {

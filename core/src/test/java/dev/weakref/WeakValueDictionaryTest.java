@@ -209,4 +209,39 @@ final class WeakValueDictionaryTest {
     assertEquals(Map.of("k", a).hashCode(), d.hashCode());
     assertEquals("{k=Obj(a)}", d.toString());
   }
+
+  /** A key whose hash spreads to 0 (the end marker's) and whose equals casts without checking. */
+  static final class StrictKey {
+    final String name;
+
+    StrictKey(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return ((StrictKey) o).name.equals(name); // ClassCastException on anything else, on purpose
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
+  }
+
+  @Test
+  void userEquals_neverSeesTheTablesInternals() {
+    WeakValueDictionary<StrictKey, Object> d = new WeakValueDictionary<>();
+    Object v = new Object();
+    assertNull(d.get(new StrictKey("absent")));
+    d.put(new StrictKey("k"), v);
+    assertSame(v, d.get(new StrictKey("k")));
+    assertNull(d.get(new StrictKey("other")));
+    WeakKeyDictionary<Object, StrictKey> byKey = new WeakKeyDictionary<>();
+    Object key = new Object();
+    byKey.put(key, new StrictKey("value"));
+    assertTrue(byKey.containsValue(new StrictKey("value")));
+    assertFalse(byKey.containsValue(new StrictKey("nope")));
+    java.lang.ref.Reference.reachabilityFence(key);
+  }
 }
