@@ -3,6 +3,7 @@ package dev.weakref;
 import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.WeakReference;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -109,6 +110,13 @@ public class WeakRef<T> extends WeakReference<T> {
    * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
    */
   public static <T> WeakRef<T> of(T referent) {
+    // The hot path of reuse: a lock-free look. A value-based referent never has a shared ref (the
+    // slow path refuses it before anything is created), so the check can wait until a miss.
+    WeakRef<T> existing = Reclaimer.sharedIfPresent(
+        Objects.requireNonNull(referent, "cannot create weak reference to null"), WeakRef.class);
+    if (existing != null) {
+      return existing;
+    }
     Referents.requireReferenceable(referent);
     @SuppressWarnings("unchecked")
     WeakRef<T> shared = (WeakRef<T>) Reclaimer.shared(referent, WeakRef.class, SHARED);

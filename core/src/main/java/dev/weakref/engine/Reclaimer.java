@@ -116,6 +116,23 @@ public final class Reclaimer {
   }
 
   /**
+   * Returns the live handle that {@code referent} shares under {@code key} if there is one, without
+   * creating anything: the lock-free fast path of {@link #shared}.
+   *
+   * <p><b>Internal:</b> public for the types in {@code dev.weakref}.
+   *
+   * @param referent the object referred to; not {@code null}
+   * @param key identifies the kind of shared handle (compared by identity)
+   * @param <H> the handle's type; the caller guarantees that {@code key} implies it
+   * @return the shared handle, or {@code null} if there is none yet
+   */
+  @SuppressWarnings("unchecked")
+  public static <H> @Nullable H sharedIfPresent(Object referent, Object key) {
+    Slot slot = REGISTRY.findFast(Objects.requireNonNull(referent), System.identityHashCode(referent));
+    return slot == null ? null : (H) slot.shared(key);
+  }
+
+  /**
    * Returns how many tracked references and proxies currently refer to {@code referent}.
    *
    * <p>Python: {@code weakref.getweakrefcount(obj)}. Counts {@code WeakRef}s (and subclasses such as

@@ -32,6 +32,11 @@ final class Registry {
     return s != null ? s : seg.findLocked(referent, hash);
   }
 
+  /** Returns the referent's slot if a lock-free look finds it; may miss one being changed. */
+  @Nullable Slot findFast(Object referent, int hash) {
+    return segmentFor(hash).find(referent, hash);
+  }
+
   /** Returns the referent's slot, creating it if needed. */
   Slot findOrCreate(Object referent, int hash, ReferenceQueue<Object> queue) {
     Segment seg = segmentFor(hash);
