@@ -30,11 +30,11 @@ final class Chart {
     if (labels.isEmpty()) {
       return;
     }
-    CategoryChart chart = new CategoryChartBuilder().width(1400).height(700)
+    CategoryChart chart = new CategoryChartBuilder().width(1400).height(1000)
         .title("weakref vs the best peer: cost ratio (lower is better; at or under the bound = met)")
         .xAxisTitle("target").yAxisTitle("cost(ours) / cost(best peer)").build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    chart.getStyler().setXAxisLabelRotation(20);
+    chart.getStyler().setXAxisLabelRotation(90);
     chart.getStyler().setOverlapped(false);
     chart.addSeries("measured (median of forks)", labels, measured);
     chart.addSeries("bound", labels, bounds);
