@@ -16,8 +16,20 @@ import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions
  * breaking it on purpose: 3 of the 4 tests failed).
  */
 
-/** Keys with value equality; never reclaimed. */
-private val KEYS = Array(4) { WeakKeyDictionaryTest.Key("k$it") }
+/**
+ * Keys with value equality and one hash code for all, never reclaimed: every key lands in the same
+ * segment and bucket, so scenarios walk chains and cross resizes (a segment table starts with 2
+ * slots and doubles at its 3rd entry) while other threads read without a lock.
+ */
+private class CollidingKey(val name: String) {
+  override fun equals(other: Any?): Boolean = other is CollidingKey && other.name == name
+
+  override fun hashCode(): Int = 42
+
+  override fun toString(): String = name
+}
+
+private val KEYS = Array(4) { CollidingKey("k$it") }
 
 /** Values (strings are reference-able); never reclaimed. */
 private val VALUES = Array(3) { String(charArrayOf('v', '0' + it)) }
@@ -26,7 +38,7 @@ private val VALUES = Array(3) { String(charArrayOf('v', '0' + it)) }
 @Param(name = "key", gen = IntGen::class, conf = "0:3")
 @Param(name = "value", gen = IntGen::class, conf = "0:2")
 public class WeakKeyDictionaryLincheck {
-  private val map = WeakKeyDictionary<WeakKeyDictionaryTest.Key, String>()
+  private val map = WeakKeyDictionary<CollidingKey, String>()
 
   @Operation public fun get(@Param(name = "key") k: Int): String? = map[KEYS[k]]
 
@@ -45,7 +57,7 @@ public class WeakKeyDictionaryLincheck {
 @Param(name = "key", gen = IntGen::class, conf = "0:3")
 @Param(name = "value", gen = IntGen::class, conf = "0:2")
 public class WeakValueDictionaryLincheck {
-  private val map = WeakValueDictionary<WeakKeyDictionaryTest.Key, String>()
+  private val map = WeakValueDictionary<CollidingKey, String>()
 
   @Operation public fun get(@Param(name = "key") k: Int): String? = map[KEYS[k]]
 
@@ -63,7 +75,7 @@ public class WeakValueDictionaryLincheck {
 /** The Lincheck target for [WeakSet]. */
 @Param(name = "e", gen = IntGen::class, conf = "0:3")
 public class WeakSetLincheck {
-  private val set = WeakSet<WeakKeyDictionaryTest.Key>()
+  private val set = WeakSet<CollidingKey>()
 
   @Operation public fun add(@Param(name = "e") e: Int): Boolean = set.add(KEYS[e])
 
