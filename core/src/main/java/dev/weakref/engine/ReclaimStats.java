@@ -8,7 +8,8 @@ package dev.weakref.engine;
  * @param refsAlive tracked references and proxies whose referent has not been reclaimed and which
  *     have not been found dropped by the collector
  * @param referentsTracked objects that currently have at least one tracked reference
- * @param callbacksRun callbacks run by the engine since start (including ones that threw)
+ * @param callbacksRun callbacks run by the engine since start, including ones that threw, and
+ *     including {@link EngineReference#reclaimed()} actions (container unlinks, finalizers)
  * @param callbackFailures callbacks (and listeners) that threw, each reported to the unraisable hook
  * @param pending references already taken from the queue whose processing has not finished
  */
