@@ -230,13 +230,13 @@ public final class Reclaimer {
       what = "the garbage collector has not cleared a weakly-reachable object after " + gcs
           + " System.gc() calls (is -XX:+DisableExplicitGC set?)";
     } else {
-      Object running = LOOP.running;
+      Object running = LOOP.running();
       what = running != null
           ? "the weakref-reclaimer thread is still running the callback of " + safeToString(running)
-              + " (for " + (System.nanoTime() - LOOP.runningSince) / 1_000_000 + " ms); "
-              + LOOP.pending + " dequeued references not yet processed"
+              + " (its batch began " + (System.nanoTime() - LOOP.batchStarted()) / 1_000_000
+              + " ms ago); " + LOOP.pending() + " dequeued references not yet processed"
           : "the weakref-reclaimer thread has not processed the collection yet ("
-              + LOOP.pending + " dequeued references pending; thread "
+              + LOOP.pending() + " dequeued references pending; thread "
               + (isAlive() ? "alive" : "not alive") + ")";
     }
     return "collect() timed out after " + timeout.toMillis() + " ms: " + what;
@@ -318,7 +318,7 @@ public final class Reclaimer {
     long[] alive = new long[1];
     long referents = REGISTRY.size();
     REGISTRY.forEach(slot -> alive[0] += slot.liveCount());
-    return new ReclaimStats(alive[0], referents, LOOP.callbacksRun, FAILURES.get(), LOOP.pending);
+    return new ReclaimStats(alive[0], referents, LOOP.callbacksRun(), FAILURES.get(), LOOP.pending());
   }
 
   /**
