@@ -38,11 +38,8 @@ import org.jspecify.annotations.Nullable;
  * @param <F> the type of the bound function, such as {@code Runnable} or {@code Supplier<String>}
  */
 public final class WeakMethod<F> extends WeakRef<F> {
-  private static final long HASH_KNOWN = 1L << 32;
 
   private final Function<Object, ? extends F> binder;
-  /** 0 until the hash is known, then {@code HASH_KNOWN | hash}. */
-  private volatile long hash;
 
   @SuppressWarnings("unchecked")
   private WeakMethod(Object receiver, Function<?, ? extends F> binder,
@@ -116,38 +113,14 @@ public final class WeakMethod<F> extends WeakRef<F> {
    */
   @Override
   public @Nullable F get() {
-    Object receiver = receiver();
+    Object receiver = referent();
     return receiver == null ? null : binder.apply(receiver);
   }
 
-  /** The receiver, or null once reclaimed. */
-  private @Nullable Object receiver() {
-    return super.get();
-  }
-
-  /**
-   * Returns the hash of the receiver combined with the binder's identity, computed on first use and
-   * kept after the receiver dies.
-   *
-   * <p>Python: {@code hash(wm)}.
-   *
-   * @return the hash code
-   * @throws IllegalStateException if the receiver was reclaimed before the hash was first asked for
-   *     ({@code "weak object has gone away"})
-   */
+  /** The receiver's hash combined with the binder's identity; kept by {@link WeakRef#hashCode()}. */
   @Override
-  public int hashCode() {
-    long h = hash;
-    if (h == 0) {
-      Object receiver = receiver();
-      if (receiver == null) {
-        throw new IllegalStateException("weak object has gone away");
-      }
-      int combined = 31 * receiver.hashCode() + System.identityHashCode(binder);
-      h = HASH_KNOWN | (combined & 0xFFFF_FFFFL);
-      hash = h;
-    }
-    return (int) h;
+  int referentHash(Object receiver) {
+    return 31 * receiver.hashCode() + System.identityHashCode(binder);
   }
 
   /**
@@ -167,17 +140,8 @@ public final class WeakMethod<F> extends WeakRef<F> {
     if (!(obj instanceof WeakMethod<?> other) || other.binder != binder) {
       return false;
     }
-    Object mine = receiver();
-    Object theirs = other.receiver();
+    Object mine = referent();
+    Object theirs = other.referent();
     return mine != null && theirs != null && mine.equals(theirs);
-  }
-
-  /**
-   * Returns {@code <weakref at 0x…; to 'pkg.Receiver' at 0x…>} while the receiver lives, and
-   * {@code <weakref at 0x…; dead>} after, as Python's repr of a {@code WeakMethod}.
-   */
-  @Override
-  public String toString() {
-    return Reprs.of("weakref", this, "to", receiver());
   }
 }

@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * {@code equals}; otherwise only a ref is equal to itself. {@link #hashCode()} is the referent's,
  * computed on first use and kept after the referent dies. References are not ordered.
  *
- * <p>Subclasses may add fields and override {@link #get()}, as Python subclasses of {@code ref} do.
+ * <p>Subclasses may add fields and override {@link #get()}, as Python subclasses of {@code ref} do;
+ * {@link #hashCode()} and {@link #toString()} read the referent itself, not through that override.
  * A {@code WeakRef} is a {@link WeakReference}, so it can be passed where one is expected, but it
  * is cleared only by the collector: {@link #clear()} and {@link #enqueue()} are unsupported.
  *
@@ -176,6 +177,19 @@ public class WeakRef<T> extends WeakReference<T> {
   }
 
   /**
+   * The referent itself, whatever a subclass's {@link #get()} returns: what the hash and the repr
+   * describe, as CPython reads the referent directly rather than calling {@code __call__}.
+   */
+  final @Nullable Object referent() {
+    return super.get();
+  }
+
+  /** The hash of a live referent, computed once by {@link #hashCode()}; {@code WeakMethod} mixes in its binder. */
+  int referentHash(Object referent) {
+    return referent.hashCode();
+  }
+
+  /**
    * Returns the referent's hash code, computed on first use and kept after the referent dies.
    *
    * <p>Python: {@code hash(r)}.
@@ -188,11 +202,11 @@ public class WeakRef<T> extends WeakReference<T> {
   public int hashCode() {
     long h = hash;
     if (h == 0) {
-      T referent = get();
+      Object referent = referent();
       if (referent == null) {
         throw new IllegalStateException("weak object has gone away");
       }
-      h = HASH_KNOWN | (referent.hashCode() & 0xFFFF_FFFFL);
+      h = HASH_KNOWN | (referentHash(referent) & 0xFFFF_FFFFL);
       hash = h;
     }
     return (int) h;
@@ -229,7 +243,7 @@ public class WeakRef<T> extends WeakReference<T> {
    */
   @Override
   public String toString() {
-    return Reprs.of("weakref", this, "to", get());
+    return Reprs.of("weakref", this, "to", referent());
   }
 
   /**

@@ -68,4 +68,14 @@ final class WeakRefSubclassTest {
     assertEquals(2, Reclaimer.weakRefCount(o));
     assertEquals(List.of(shared, sub), Reclaimer.weakRefs(o));
   }
+
+  @Test
+  void hashAndRepr_readTheReferentItself_notTheOverridingGet() {
+    Object o = new Object();
+    ExtendedRef<Object> wr = new ExtendedRef<>(o, null, "quiet");
+    assertEquals(o.hashCode(), wr.hashCode());
+    assertTrue(wr.toString().contains("'java.lang.Object'"), wr.toString());
+    assertEquals(0, wr.calls, "hashCode() and toString() must not count as calls");
+    java.lang.ref.Reference.reachabilityFence(o);
+  }
 }
