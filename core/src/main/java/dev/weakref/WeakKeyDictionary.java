@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  * {@link java.util.WeakHashMap}. Refer back to the key through a {@link WeakRef} instead.
  *
  * <p><b>Concurrency.</b> All operations are thread-safe and follow the {@link ConcurrentMap}
- * contracts; reads take no lock. Iterators and views are weakly consistent: they never throw
- * {@code ConcurrentModificationException}, never yield {@code null} or a reclaimed key, and hold
- * the mapping they returned last (and the one they will return next) strongly. Actions of a thread
+ * contracts; reads take no lock, nor does replacing the value of a present key. Iterators and
+ * views are weakly consistent: they never throw {@code ConcurrentModificationException}, never
+ * yield {@code null} or a reclaimed key, and hold the mapping they returned last (and the one they
+ * will return next) strongly. Actions of a thread
  * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
  *
  * <p>{@code null} keys and values are refused with {@code NullPointerException}; keys of JDK

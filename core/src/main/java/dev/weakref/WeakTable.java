@@ -26,18 +26,21 @@ import org.jspecify.annotations.Nullable;
  * ({@code weakKeys}: the key dictionary and the set) or the value (the value dictionary); the other
  * side is held strongly in {@code strong}. The set stores a shared marker there.
  *
- * <p><b>Concurrency.</b> Sixteen segments, chosen by the top bits of the spread hash, each guard
- * their own table with their monitor; writers lock one segment. Readers take no lock: slots are
- * read with acquire and written with release, {@code next} and {@code strong} are volatile, new
- * entries go to the head of a chain and removal unlinks in place, so a reader walking a chain never
- * misses an entry that was there for its whole walk. Only a resize relinks entries that readers
- * may be walking; each segment counts its resizes (odd while one runs), and a reader that missed
- * while the count moved looks again under the lock (the pattern of the engine's {@code Registry}).
+ * <p><b>Concurrency.</b> One table, so that a lookup is one load away from its bin, as in
+ * {@code WeakHashMap}; sixteen lock stripes: bin {@code i} belongs to stripe {@code i % 16}, which
+ * stays true across resizes, since the table never has fewer than sixteen bins. Writers lock the
+ * stripe of their bin; a resize locks all stripes. Readers take no lock: slots are read with
+ * acquire and written with release, {@code next} and {@code strong} are volatile, new entries go
+ * to the head of a chain and removal unlinks in place, so a reader walking a chain never misses an
+ * entry that was there for its whole walk. Only a resize relinks entries that readers may be
+ * walking; the table counts its resizes (odd while one runs), and a reader that missed while the
+ * count moved looks again under the lock (the pattern of the engine's {@code Registry}). With weak
+ * keys, replacing the value of a present key takes no lock either: see {@link #setStrong}.
  *
- * <p><b>Chains end in a sentinel, not {@code null}.</b> Every chain of a segment ends in that
- * segment's sentinel entry (no referent, {@code strong} = the segment). An entry reclaimed by the
- * collector walks its own {@code next} links to the sentinel to find its segment, so entries need
- * no back pointer (which would cost 8 bytes each). The sentinel never matches a lookup: its
+ * <p><b>Chains end in a sentinel, not {@code null}.</b> Every chain of a stripe's bins ends in
+ * that stripe's sentinel entry (no referent, {@code strong} = the stripe). An entry reclaimed by
+ * the collector walks its own {@code next} links to the sentinel to find its stripe, so entries
+ * need no back pointer (which would cost 8 bytes each). The sentinel never matches a lookup: its
  * referent is {@code null}, and a match always requires a live referent.
  *
  * <p><b>Reclamation.</b> The engine thread calls {@link Entry#reclaimed()}; it unlinks the entry
@@ -50,9 +53,10 @@ final class WeakTable<K, V> {
   /** The strong side of a {@link WeakSet} entry. */
   static final Object PRESENT = new Object();
 
-  private static final int SEGMENT_BITS = 4;
-  private static final int SEGMENT_COUNT = 1 << SEGMENT_BITS;
-  private static final int MIN_CAPACITY = 2;
+  private static final int STRIPE_COUNT = 16;
+  private static final int STRIPE_MASK = STRIPE_COUNT - 1;
+  /** The smallest table: one bin per stripe. */
+  private static final int MIN_CAPACITY = STRIPE_COUNT;
   private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Entry[].class);
   private static final VarHandle NEXT;
   private static final VarHandle STRONG;
@@ -74,15 +78,20 @@ final class WeakTable<K, V> {
   /** Whether keys compare by identity ({@code identity()} variants) rather than {@code equals}. */
   final boolean identity;
 
-  private final Segment[] segments = new Segment[SEGMENT_COUNT];
+  /** The bins; replaced (only) by a resize or a clear, under all stripe locks. */
+  private volatile Entry[] table;
+  /** Odd while a resize relinks entries: readers that missed then look again under the lock. */
+  private volatile int resizes;
+  private final Stripe[] stripes = new Stripe[STRIPE_COUNT];
   private volatile Consumer<Object>[] listeners = NO_LISTENERS;
 
   WeakTable(boolean weakKeys, boolean identity) {
     this.weakKeys = weakKeys;
     this.identity = identity;
-    for (int i = 0; i < SEGMENT_COUNT; i++) {
-      segments[i] = new Segment(this);
+    for (int i = 0; i < STRIPE_COUNT; i++) {
+      stripes[i] = new Stripe(this);
     }
+    table = newTable(MIN_CAPACITY);
   }
 
   /* ---- Entries ---- */
@@ -90,7 +99,7 @@ final class WeakTable<K, V> {
   /** One mapping, and the weak reference to its weak side. */
   static final class Entry extends EngineReference<Object> {
     final int hash;
-    /** The value (weak keys), the key (weak values), or for a sentinel its segment. */
+    /** The value (weak keys), the key (weak values), or for a sentinel its stripe. */
     volatile @Nullable Object strong;
     /** The next entry of the chain; {@code null} only for a sentinel. */
     volatile @Nullable Entry next;
@@ -109,36 +118,42 @@ final class WeakTable<K, V> {
       for (Entry n; (n = x.next) != null; ) {
         x = n;
       }
-      Segment seg = (Segment) x.strong;
-      if (seg != null) {
-        seg.owner.reclaim(seg, this);
+      Stripe stripe = (Stripe) x.strong;
+      if (stripe != null) {
+        stripe.owner.reclaim(stripe, this);
       }
     }
   }
 
-  /** A lock, a table and a count; the table's chains all end in {@link #end}. */
-  static final class Segment {
+  /**
+   * A lock (its monitor) over the bins {@code i} with {@code i % 16} equal to its index, and the
+   * count of their entries; their chains all end in {@link #end}.
+   */
+  static final class Stripe {
     final WeakTable<?, ?> owner;
     final Entry end;
-    volatile Entry[] table;
-    /** Entries in the table, dead ones not yet unlinked included. Written under the lock. */
+    /** Entries in the stripe's bins, dead ones not yet unlinked included. Written under the lock. */
     int count;
-    /** Bumped after every change of {@code count}; {@code size()} reads it twice. */
+    /**
+     * Odd while a writer adds or removes an entry (readers may already see the change before
+     * {@code count} does), bumped again when it is done; {@code size()} waits for an even value
+     * that stays the same over its two passes, so that it agrees with what readers saw.
+     */
     volatile int mods;
-    /** Odd while a resize relinks entries: readers that missed then look again under the lock. */
-    volatile int resizes;
 
-    Segment(WeakTable<?, ?> owner) {
+    Stripe(WeakTable<?, ?> owner) {
       this.owner = owner;
       this.end = new Entry(null, 0, this, null);
-      this.table = newTable(MIN_CAPACITY);
     }
+  }
 
-    Entry[] newTable(int capacity) {
-      Entry[] t = new Entry[capacity];
-      Arrays.fill(t, end);
-      return t;
+  /** A table of {@code capacity} (a power of two, at least 16) empty bins. */
+  private Entry[] newTable(int capacity) {
+    Entry[] t = new Entry[capacity];
+    for (int i = 0; i < capacity; i++) {
+      t[i] = stripes[i & STRIPE_MASK].end;
     }
+    return t;
   }
 
   private static int spread(int h) {
@@ -150,8 +165,8 @@ final class WeakTable<K, V> {
     return spread(weakKeys && identity ? System.identityHashCode(key) : key.hashCode());
   }
 
-  private Segment segmentFor(int hash) {
-    return segments[hash >>> (32 - SEGMENT_BITS)];
+  private Stripe stripeFor(int hash) {
+    return stripes[hash & STRIPE_MASK];
   }
 
   private static Entry slot(Entry[] t, int i) {
@@ -163,7 +178,7 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * Whether {@code e} is a live entry for {@code key}. A segment's end marker (hash 0) never matches
+   * Whether {@code e} is a live entry for {@code key}. A stripe's end marker (hash 0) never matches
    * and never reaches user {@code equals}: its weak side is {@code null}, which both branches test
    * before calling {@code equals}.
    */
@@ -197,14 +212,13 @@ final class WeakTable<K, V> {
   /** Finds the live entry for a key: lock-free, and under the lock if a resize may have hidden it. */
   private @Nullable Entry lookup(Object key) {
     int h = hash(key);
-    Segment seg = segmentFor(h);
-    int stamp = seg.resizes;
-    Entry e = find(seg.table, key, h);
-    if (e != null || ((stamp & 1) == 0 && seg.resizes == stamp)) {
+    int stamp = resizes;
+    Entry e = find(table, key, h);
+    if (e != null || ((stamp & 1) == 0 && resizes == stamp)) {
       return e;
     }
-    synchronized (seg) {
-      return find(seg.table, key, h);
+    synchronized (stripeFor(h)) {
+      return find(table, key, h);
     }
   }
 
@@ -241,11 +255,13 @@ final class WeakTable<K, V> {
 
   boolean containsValue(@Nullable Object value) {
     Objects.requireNonNull(value, "null value");
-    for (Segment seg : segments) {
+    for (int s = 0; s < STRIPE_COUNT; s++) {
+      Stripe stripe = stripes[s];
       // Under the lock: a resize relinks entries in place, and a lock-free walk could skip one.
-      synchronized (seg) {
-        for (Entry e : seg.table) {
-          for (; e != null && e != seg.end; e = e.next) {
+      synchronized (stripe) {
+        Entry[] t = table;
+        for (int i = s; i < t.length; i += STRIPE_COUNT) {
+          for (Entry e = t[i]; e != stripe.end; e = e.next) {
             Object v = valueOf(e);
             if (v != null && (v == value || value.equals(v)) && keyOf(e) != null) {
               return true;
@@ -258,7 +274,7 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * The number of entries (two passes over the segments, then all locks). Entries whose weak side
+   * The number of entries (two passes over the stripes, then all locks). Entries whose weak side
    * the collector has cleared count until the engine has unlinked them, which it has done by the
    * time {@code Reclaimer.collect()} returns.
    */
@@ -266,13 +282,20 @@ final class WeakTable<K, V> {
     for (int attempt = 0; attempt < 3; attempt++) {
       long sum = 0;
       long mods = 0;
-      for (Segment seg : segments) {
-        mods += seg.mods;
-        sum += seg.count;
+      int busy = 0;
+      for (Stripe stripe : stripes) {
+        int m = stripe.mods;
+        busy |= m;
+        mods += m;
+        sum += stripe.count;
+      }
+      if ((busy & 1) != 0) {
+        Thread.onSpinWait();
+        continue;
       }
       long again = 0;
-      for (Segment seg : segments) {
-        again += seg.mods;
+      for (Stripe stripe : stripes) {
+        again += stripe.mods;
       }
       if (again == mods) {
         return (int) Math.min(sum, Integer.MAX_VALUE);
@@ -282,9 +305,29 @@ final class WeakTable<K, V> {
   }
 
   private long sizeLocked(int i) {
-    Segment seg = segments[i];
-    synchronized (seg) {
-      return seg.count + (i + 1 < segments.length ? sizeLocked(i + 1) : 0);
+    Stripe stripe = stripes[i];
+    synchronized (stripe) {
+      return stripe.count + (i + 1 < STRIPE_COUNT ? sizeLocked(i + 1) : 0);
+    }
+  }
+
+  /** The sum of the stripes' counts, read without locks: a heuristic for growing. */
+  private long approximateCount() {
+    long sum = 0;
+    for (Stripe stripe : stripes) {
+      sum += stripe.count;
+    }
+    return sum;
+  }
+
+  /** Runs {@code action} holding every stripe's lock, taken in index order. */
+  private void withAllLocks(int i, Runnable action) {
+    synchronized (stripes[i]) {
+      if (i + 1 < STRIPE_COUNT) {
+        withAllLocks(i + 1, action);
+      } else {
+        action.run();
+      }
     }
   }
 
@@ -302,9 +345,23 @@ final class WeakTable<K, V> {
     checkKey(key);
     checkValue(value);
     int h = hash(key);
-    Segment seg = segmentFor(h);
-    synchronized (seg) {
-      Entry[] t = seg.table;
+    if (weakKeys) {
+      // A present key needs no lock: its value changes by CAS (see setStrong). A miss, or an entry
+      // removed meanwhile, takes the locked path, which looks again.
+      Entry e = find(table, key, h);
+      if (e != null) {
+        Object old = onlyIfAbsent ? e.strong : setStrong(e, value);
+        if (old != null) {
+          @SuppressWarnings("unchecked")
+          V v = (V) old;
+          return v;
+        }
+      }
+    }
+    Stripe stripe = stripeFor(h);
+    Entry[] grown;
+    synchronized (stripe) {
+      Entry[] t = table;
       int i = h & (t.length - 1);
       Entry head = t[i];
       Entry prev = null;
@@ -314,25 +371,86 @@ final class WeakTable<K, V> {
           if (old == null) {
             continue; // its value died just now: treat as absent
           }
-          if (!onlyIfAbsent) {
-            setValue(t, i, prev, e, key, value, h);
+          if (onlyIfAbsent) {
+            return old;
+          }
+          if (weakKeys) {
+            Object was = setStrong(e, value);
+            if (was == null) {
+              continue; // cannot happen under the lock: only lock holders remove entries
+            }
+            @SuppressWarnings("unchecked")
+            V v = (V) was;
+            return v;
+          }
+          if (!e.refersTo(value)) {
+            // Not cleared: a reader standing on e may still return its value, linearized before
+            // this put.
+            link(t, i, prev, newEntry(key, value, h, e.next));
           }
           return old;
         }
       }
+      stripe.mods = stripe.mods + 1; // odd: the entry is visible before the count has it
       setSlot(t, i, newEntry(key, value, h, head));
-      added(seg, t);
-      return null;
+      int c = stripe.count + 1;
+      stripe.count = c;
+      stripe.mods = stripe.mods + 1;
+      // Grow at a load of 3/4 of this stripe's share of the bins, unless the whole table is less
+      // than half full (keys whose hashes crowd one stripe: growing would not spread them).
+      grown = c > (t.length >>> 4) - (t.length >>> 6) && approximateCount() > t.length >>> 1
+          ? t : null;
+    }
+    if (grown != null) {
+      resize(grown); // not under our stripe's lock: a resize takes all locks in order
+    }
+    return null;
+  }
+
+  /*
+   * Weak keys: the value of an entry changes only by CAS of `strong`, with or without the lock, and
+   * an entry leaves the table only after a lock holder has CASed its `strong` to null (remove,
+   * reclaim, clear). A null `strong` thus means "removed" to every reader, and a CAS that succeeds
+   * on a non-null `strong` happened while the entry was in the table.
+   */
+
+  /** Sets the value of a weak-key entry; returns the previous one, or null if it was removed. */
+  private static @Nullable Object setStrong(Entry e, Object value) {
+    for (;;) {
+      Object s = e.strong;
+      if (s == null || STRONG.weakCompareAndSet(e, s, value)) {
+        return s;
+      }
     }
   }
 
-  /** Replaces the value of a live entry: in place for weak keys, by a new entry for weak values. */
-  private void setValue(Entry[] t, int i, @Nullable Entry prev, Entry e, K key, V value, int h) {
-    if (weakKeys) {
-      e.strong = value;
-    } else if (!e.refersTo(value)) {
-      // Not cleared: a reader standing on e may still return its value, linearized before this put.
-      link(t, i, prev, newEntry(key, value, h, e.next));
+  /** Replaces the value of a weak-key entry if it matches {@code expected}; returns the old one. */
+  @SuppressWarnings("unchecked")
+  private @Nullable V replaceStrong(Entry e, @Nullable Object expected, V value) {
+    for (;;) {
+      Object s = e.strong;
+      if (s == null || (expected != null && !(expected == s || expected.equals(s)))) {
+        return null;
+      }
+      if (STRONG.weakCompareAndSet(e, s, value)) {
+        return (V) s;
+      }
+    }
+  }
+
+  /**
+   * Takes the value of a weak-key entry if it matches {@code expected} ({@code null} matches any),
+   * leaving null; returns it, or null if it did not match. Under the stripe's lock.
+   */
+  private static @Nullable Object takeStrong(Entry e, @Nullable Object expected) {
+    for (;;) {
+      Object s = e.strong;
+      if (s == null || (expected != null && !(expected == s || expected.equals(s)))) {
+        return null;
+      }
+      if (STRONG.weakCompareAndSet(e, s, null)) {
+        return s;
+      }
     }
   }
 
@@ -344,52 +462,63 @@ final class WeakTable<K, V> {
     }
   }
 
-  private void added(Segment seg, Entry[] t) {
-    int c = seg.count + 1;
-    seg.count = c;
-    seg.mods = seg.mods + 1;
-    if (c > t.length - (t.length >>> 2)) {
-      resize(seg, t);
-    }
-  }
-
-  private static void resize(Segment seg, Entry[] old) {
-    seg.resizes = seg.resizes + 1;
-    Entry[] t = seg.newTable(old.length << 1);
-    Entry end = seg.end;
-    int mask = t.length - 1;
-    for (Entry e : old) {
-      while (e != end) {
-        Entry next = e.next;
-        int i = e.hash & mask;
-        e.next = t[i];
-        t[i] = e;
-        e = next;
+  /** Doubles the table, unless another thread has already replaced {@code old}. */
+  private void resize(Entry[] old) {
+    withAllLocks(0, () -> {
+      if (table != old || old.length >= 1 << 30) {
+        return;
       }
-    }
-    seg.table = t;
-    seg.resizes = seg.resizes + 1;
+      resizes = resizes + 1;
+      Entry[] t = newTable(old.length << 1);
+      int mask = t.length - 1;
+      for (int b = 0; b < old.length; b++) {
+        Entry end = stripes[b & STRIPE_MASK].end;
+        // Bin b's entries go to bins b and b + old.length, of the same stripe: the same end.
+        for (Entry e = old[b]; e != end; ) {
+          Entry next = e.next;
+          int i = e.hash & mask;
+          e.next = t[i];
+          t[i] = e;
+          e = next;
+        }
+      }
+      table = t;
+      resizes = resizes + 1;
+    });
   }
 
   /** Removes the mapping for {@code key} if its value matches ({@code null} matches any). */
   @Nullable V remove(@Nullable Object key, @Nullable Object expected) {
     Objects.requireNonNull(key, "null key");
     int h = hash(key);
-    Segment seg = segmentFor(h);
-    synchronized (seg) {
-      Entry[] t = seg.table;
+    Stripe stripe = stripeFor(h);
+    synchronized (stripe) {
+      Entry[] t = table;
       int i = h & (t.length - 1);
       Entry prev = null;
       for (Entry e = t[i]; e != null; prev = e, e = e.next) {
         if (e.hash == h && matches(e, key)) {
-          V old = valueOf(e);
-          if (old == null) {
-            continue;
+          V old;
+          if (weakKeys) {
+            stripe.mods = stripe.mods + 1; // odd: readers see "removed" once strong is null
+            @SuppressWarnings("unchecked")
+            V taken = (V) takeStrong(e, expected);
+            if (taken == null) {
+              stripe.mods = stripe.mods + 1;
+              return null;
+            }
+            old = taken;
+          } else {
+            old = valueOf(e);
+            if (old == null) {
+              continue;
+            }
+            if (expected != null && !(expected == old || expected.equals(old))) {
+              return null;
+            }
+            stripe.mods = stripe.mods + 1; // odd, as for weak keys
           }
-          if (expected != null && !(expected == old || expected.equals(old))) {
-            return null;
-          }
-          unlink(seg, t, i, prev, e);
+          unlink(stripe, t, i, prev, e);
           return old;
         }
       }
@@ -397,11 +526,12 @@ final class WeakTable<K, V> {
     }
   }
 
-  private static void unlink(Segment seg, Entry[] t, int i, @Nullable Entry prev, Entry e) {
+  /** Unlinks a removed entry; {@code stripe.mods} is odd, and even again after. */
+  private static void unlink(Stripe stripe, Entry[] t, int i, @Nullable Entry prev, Entry e) {
     link(t, i, prev, e.next);
     e.clear(); // never enqueued now: a removed entry is not "reclaimed"
-    seg.count = seg.count - 1;
-    seg.mods = seg.mods + 1;
+    stripe.count = stripe.count - 1;
+    stripe.mods = stripe.mods + 1;
   }
 
   /** Replaces the value if the key is present and (unless {@code expected} is null) it matches. */
@@ -409,13 +539,15 @@ final class WeakTable<K, V> {
     checkKey(key);
     checkValue(value);
     int h = hash(key);
-    Segment seg = segmentFor(h);
-    synchronized (seg) {
-      Entry[] t = seg.table;
+    synchronized (stripeFor(h)) {
+      Entry[] t = table;
       int i = h & (t.length - 1);
       Entry prev = null;
       for (Entry e = t[i]; e != null; prev = e, e = e.next) {
         if (e.hash == h && matches(e, key)) {
+          if (weakKeys) {
+            return replaceStrong(e, expected, value);
+          }
           V old = valueOf(e);
           if (old == null) {
             continue;
@@ -423,7 +555,9 @@ final class WeakTable<K, V> {
           if (expected != null && !(expected == old || expected.equals(old))) {
             return null;
           }
-          setValue(t, i, prev, e, key, value, h);
+          if (!e.refersTo(value)) {
+            link(t, i, prev, newEntry(key, value, h, e.next)); // as in put
+          }
           return old;
         }
       }
@@ -431,20 +565,28 @@ final class WeakTable<K, V> {
     }
   }
 
+  /** Removes every entry and shrinks the table back to its smallest size. */
   void clear() {
-    for (Segment seg : segments) {
-      synchronized (seg) {
-        Entry[] t = seg.table;
-        for (Entry e : t) {
-          for (; e != seg.end; e = e.next) {
-            e.clear();
-          }
-        }
-        seg.table = seg.newTable(MIN_CAPACITY);
-        seg.count = 0;
-        seg.mods = seg.mods + 1;
+    withAllLocks(0, () -> {
+      for (Stripe stripe : stripes) {
+        stripe.mods = stripe.mods + 1; // odd until every entry is gone
       }
-    }
+      Entry[] t = table;
+      for (int b = 0; b < t.length; b++) {
+        for (Entry e = t[b], end = stripes[b & STRIPE_MASK].end; e != end; e = e.next) {
+          if (weakKeys) {
+            e.strong = null; // removed: lock-free writers now fail their CAS
+          }
+          e.clear();
+        }
+      }
+      // Readers standing in the old table see the entries cleared: no resize stamp needed.
+      table = newTable(MIN_CAPACITY);
+      for (Stripe stripe : stripes) {
+        stripe.count = 0;
+        stripe.mods = stripe.mods + 1;
+      }
+    });
   }
 
   private void checkKey(@Nullable Object key) {
@@ -466,10 +608,10 @@ final class WeakTable<K, V> {
   /* ---- Reclamation ---- */
 
   /** On the engine thread: unlinks {@code dead} if it is still in the table, then notifies. */
-  private void reclaim(Segment seg, Entry dead) {
+  private void reclaim(Stripe stripe, Entry dead) {
     Object strong;
-    synchronized (seg) {
-      Entry[] t = seg.table;
+    synchronized (stripe) {
+      Entry[] t = table;
       int i = dead.hash & (t.length - 1);
       Entry prev = null;
       Entry e = t[i];
@@ -480,10 +622,12 @@ final class WeakTable<K, V> {
       if (e == null) {
         return; // removed or replaced earlier: nothing was reclaimed from the table
       }
-      strong = dead.strong;
+      stripe.mods = stripe.mods + 1; // odd until the count has it
+      // Weak keys: take the value, so that a lock-free put racing with us fails and re-inserts.
+      strong = weakKeys ? STRONG.getAndSet(dead, null) : dead.strong;
       link(t, i, prev, dead.next);
-      seg.count = seg.count - 1;
-      seg.mods = seg.mods + 1;
+      stripe.count = stripe.count - 1;
+      stripe.mods = stripe.mods + 1;
     }
     Consumer<Object>[] ls = listeners;
     for (Consumer<Object> l : ls) {
@@ -498,7 +642,7 @@ final class WeakTable<K, V> {
   /** Adds a listener for the strong side of each reclaimed entry; returns how to remove it. */
   ReclaimRegistration addListener(Consumer<Object> listener) {
     Objects.requireNonNull(listener, "null listener");
-    synchronized (segments) {
+    synchronized (stripes) {
       Consumer<Object>[] ls = Arrays.copyOf(listeners, listeners.length + 1);
       ls[ls.length - 1] = listener;
       listeners = ls;
@@ -514,7 +658,7 @@ final class WeakTable<K, V> {
   }
 
   private boolean removeListener(Consumer<Object> listener) {
-    synchronized (segments) {
+    synchronized (stripes) {
       Consumer<Object>[] ls = listeners;
       for (int i = 0; i < ls.length; i++) {
         if (ls[i] == listener) {
@@ -530,13 +674,15 @@ final class WeakTable<K, V> {
 
   /* ---- Iteration ---- */
 
-  /** The live entries of one segment, copied under its lock, so that a resize cannot confuse us. */
-  private static Entry[] snapshot(Segment seg) {
-    synchronized (seg) {
-      Entry[] out = new Entry[seg.count];
+  /** The entries of one stripe, copied under its lock, so that a resize cannot confuse us. */
+  private Entry[] snapshot(int s) {
+    Stripe stripe = stripes[s];
+    synchronized (stripe) {
+      Entry[] out = new Entry[stripe.count];
       int n = 0;
-      for (Entry e : seg.table) {
-        for (; e != seg.end; e = e.next) {
+      Entry[] t = table;
+      for (int i = s; i < t.length; i += STRIPE_COUNT) {
+        for (Entry e = t[i]; e != stripe.end; e = e.next) {
           if (n == out.length) {
             out = Arrays.copyOf(out, n * 2 + 1);
           }
@@ -548,12 +694,12 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * A weakly consistent cursor over the live mappings: each segment's entries as they were when
+   * A weakly consistent cursor over the live mappings: each stripe's entries as they were when
    * the cursor reached it. Holds the key and value of the mapping it will return next, and of the
    * last one returned, strongly; never throws {@code ConcurrentModificationException}.
    */
   abstract class Cursor<T> implements Iterator<T> {
-    private int segment;
+    private int stripe;
     private Entry[] entries = new Entry[0];
     private int index;
     private @Nullable K nextKey;
@@ -577,12 +723,12 @@ final class WeakTable<K, V> {
             return;
           }
         }
-        if (segment == segments.length) {
+        if (stripe == STRIPE_COUNT) {
           nextKey = null;
           nextValue = null;
           return;
         }
-        entries = snapshot(segments[segment++]);
+        entries = snapshot(stripe++);
         index = 0;
       }
     }

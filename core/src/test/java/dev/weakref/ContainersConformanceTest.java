@@ -31,7 +31,7 @@ import junit.framework.TestSuite;
  *   <li>{@code ALLOWS_NULL_KEYS}, {@code ALLOWS_NULL_VALUES}, {@code ALLOWS_NULL_VALUES} queries:
  *       the containers refuse {@code null} (a {@code null} cannot be weakly referenced), as
  *       {@code ConcurrentHashMap} does; a {@code null} query throws {@code NullPointerException}.
- *   <li>{@code KNOWN_ORDER}: iteration order is the hash order of segments and buckets.
+ *   <li>{@code KNOWN_ORDER}: iteration order is the hash order of stripes and bins.
  *   <li>{@code FAILS_FAST_ON_CONCURRENT_MODIFICATION}: iterators are weakly consistent on purpose.
  *   <li>{@code SERIALIZABLE}: weak references cannot be serialized meaningfully (neither can
  *       {@code WeakHashMap}).

@@ -80,6 +80,77 @@ final class ContainersStressTest {
     Reference.reachabilityFence(kept);
   }
 
+  /**
+   * The lock-free paths against the locked ones: readers and value-replacing writers of a fixed set
+   * of keys (no lock taken for a present key) while another thread grows the table through many
+   * resizes and then removes and re-adds keys. A reader must never miss a key that is present for
+   * its whole call, and the last value each writer stored must be the one left.
+   */
+  @Test
+  void lockFreeReadsAndReplacements_surviveResizesAndRemovals() throws InterruptedException {
+    WeakKeyDictionary<Key, Integer> wkd = new WeakKeyDictionary<>();
+    Key[] fixed = new Key[64];
+    for (int i = 0; i < fixed.length; i++) {
+      fixed[i] = new Key("fixed" + i);
+      wkd.put(fixed[i], -1);
+    }
+    List<Key> growth = new ArrayList<>();
+    for (int i = 0; i < 50_000; i++) {
+      growth.add(new Key("grow" + i));
+    }
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    int[] lastWritten = new int[fixed.length];
+    // Writer w owns the keys with index % 2 == w: it is the only one to change their values.
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < 2; w++) {
+      int writer = w;
+      threads.add(new Thread(() -> {
+        try {
+          for (int n = 0; n < 200_000; n++) {
+            int i = (n * 2 + writer) % fixed.length;
+            Integer old = wkd.put(fixed[i], n);
+            assertNotNull(old, "a present key was missed by put");
+            lastWritten[i] = n;
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    threads.add(new Thread(() -> {
+      try {
+        for (int n = 0; n < 400_000; n++) {
+          assertNotNull(wkd.get(fixed[n % fixed.length]), "a present key was missed by get");
+        }
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    }));
+    threads.add(new Thread(() -> {
+      try {
+        for (Key k : growth) {
+          wkd.put(k, 0);
+        }
+        for (Key k : growth) {
+          wkd.remove(k);
+          wkd.put(k, 1);
+        }
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    }));
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), new ArrayList<>(failures));
+    for (int i = 0; i < fixed.length; i++) {
+      assertEquals(lastWritten[i], wkd.get(fixed[i]), "value of " + fixed[i].name);
+    }
+    assertEquals(fixed.length + growth.size(), wkd.size());
+    Reference.reachabilityFence(growth);
+  }
+
   /** Adds PER_ROUND keys to all three containers; keeps one in ten, drops the rest. */
   private static void fill(WeakKeyDictionary<Key, String> wkd, WeakValueDictionary<String, Key> wvd,
       WeakSet<Key> set, ConcurrentLinkedQueue<Key> kept, int thread, int round) {
