@@ -45,28 +45,31 @@ public class FinalizerBenchmark {
   private static final LongAdder RUNS = new LongAdder();
   private static final Runnable CLEANUP = RUNS::increment;
 
-  /** Guava's queue and the set that keeps its references reachable until they are finalized. */
-  private static final FinalizableReferenceQueue GUAVA_QUEUE = new FinalizableReferenceQueue();
-  private static final Set<Reference<?>> GUAVA_REFS = ConcurrentHashMap.newKeySet();
-
   /** An object to register, as an application would have. */
   static final class Resource {
     long handle;
   }
 
-  /** Guava's way to run a cleanup: subclass a finalizable reference, keep it until it runs. */
+  /**
+   * Guava's way to run a cleanup: subclass a finalizable reference, keep it until it runs. Its
+   * queue (and the thread that drains it) exists only in the forks that register with Guava.
+   */
   static final class GuavaCleanup extends FinalizablePhantomReference<Resource> {
+    private static final FinalizableReferenceQueue QUEUE = new FinalizableReferenceQueue();
+    /** Keeps every registered reference reachable until its referent was finalized. */
+    private static final Set<Reference<?>> LIVE = ConcurrentHashMap.newKeySet();
+
     private final Runnable cleanup;
 
     GuavaCleanup(Resource referent, Runnable cleanup) {
-      super(referent, GUAVA_QUEUE);
+      super(referent, QUEUE);
       this.cleanup = cleanup;
-      GUAVA_REFS.add(this);
+      LIVE.add(this);
     }
 
     @Override
     public void finalizeReferent() {
-      GUAVA_REFS.remove(this);
+      LIVE.remove(this);
       cleanup.run();
     }
   }
