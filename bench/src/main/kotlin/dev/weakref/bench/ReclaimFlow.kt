@@ -146,9 +146,15 @@ private fun trial(way: Way, n: Int): Double {
   val t0 = System.nanoTime()
   System.gc()
   var last = -1
+  var stalled = 0
   while (!done.await(1, TimeUnit.SECONDS)) {
     val now = received.get()
-    if (now == last) System.gc() // no progress for a second: that collection did not find them all
+    if (now == last) {
+      System.gc() // no progress for a second: that collection did not find them all
+      check(++stalled < 30) { "${way.label}: no event for 30 s, $now of $n received" }
+    } else {
+      stalled = 0
+    }
     last = now
   }
   val t1 = System.nanoTime()
