@@ -1,7 +1,12 @@
 package dev.weakref.bench;
 
+import com.google.common.base.FinalizablePhantomReference;
+import com.google.common.base.FinalizableReferenceQueue;
 import dev.weakref.Finalizer;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,7 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Registration cost: {@code Finalizer.of(obj, Runnable)} against the JDK's
- * {@code Cleaner.register(obj, Runnable)}, the peer it must stay within 1.5x of.
+ * {@code Cleaner.register(obj, Runnable)}, the peer it must stay within 1.5x of, and Guava's
+ * {@code FinalizableReferenceQueue} ({@code register_guava}: a {@code FinalizablePhantomReference}
+ * per object, kept in a concurrent set until its {@code finalizeReferent()} runs, as Guava's
+ * documentation requires; no target, informational).
  *
  * <p>The {@code register*} pairs leave the object to die, so the cost includes what each mechanism
  * later spends reclaiming it (its reference objects, the collector's reference processing, its
@@ -42,6 +50,30 @@ public class FinalizerBenchmark {
     long handle;
   }
 
+  /**
+   * Guava's way to run a cleanup: subclass a finalizable reference, keep it until it runs. Its
+   * queue (and the thread that drains it) exists only in the forks that register with Guava.
+   */
+  static final class GuavaCleanup extends FinalizablePhantomReference<Resource> {
+    private static final FinalizableReferenceQueue QUEUE = new FinalizableReferenceQueue();
+    /** Keeps every registered reference reachable until its referent was finalized. */
+    private static final Set<Reference<?>> LIVE = ConcurrentHashMap.newKeySet();
+
+    private final Runnable cleanup;
+
+    GuavaCleanup(Resource referent, Runnable cleanup) {
+      super(referent, QUEUE);
+      this.cleanup = cleanup;
+      LIVE.add(this);
+    }
+
+    @Override
+    public void finalizeReferent() {
+      LIVE.remove(this);
+      cleanup.run();
+    }
+  }
+
   @Benchmark
   public Object register_finalizer() {
     return Finalizer.of(new Resource(), CLEANUP);
@@ -50,6 +82,11 @@ public class FinalizerBenchmark {
   @Benchmark
   public Object register_cleaner() {
     return CLEANER.register(new Resource(), CLEANUP);
+  }
+
+  @Benchmark
+  public Object register_guava() {
+    return new GuavaCleanup(new Resource(), CLEANUP);
   }
 
   @Benchmark

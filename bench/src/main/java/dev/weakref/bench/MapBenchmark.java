@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,17 +25,19 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The weak maps under a read-mostly load: 64k strongly-held keys (and values), 90% {@code get} and
- * 10% {@code put} of a present key, uniformly at random. Nothing is reclaimed during a run: this
+ * The weak maps under a get/put mix: 64k strongly-held keys (and values), {@code readPercent}% of
+ * {@code get} and the rest {@code put} of a present key, uniformly at random. Two mixes: 90/10
+ * (read-mostly; the mix the targets are about) and 50/50. Nothing is reclaimed during a run: this
  * measures the lookup and update paths, not the collector.
  *
  * <p>This class runs every map on one thread; {@link TwoThreads} runs the thread-safe ones on two
  * (plain {@code WeakHashMap} and {@code ReferenceMap} are not thread-safe, so they run there only
  * wrapped in {@code Collections.synchronizedMap}). {@code ConcurrentHashMap} (strong) is the ceiling.
- * Targets: {@code weakKeyDictionary} at least {@code weakHashMap} on one thread; the dictionaries at
- * least Guava's and Caffeine's weak maps on two.
+ * Targets (90/10 only): {@code weakKeyDictionary} at least {@code weakHashMap} on one thread; the
+ * dictionaries at least Guava's and Caffeine's weak maps on two. The 50/50 rows are informational.
  *
- * <pre>{@code java -jar bench/target/benchmarks.jar MapBenchmark}</pre>
+ * <pre>{@code java -jar bench/target/benchmarks.jar MapBenchmark              # both mixes
+ * java -jar bench/target/benchmarks.jar MapBenchmark -p readPercent=50  # one of them}</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -103,11 +106,31 @@ public class MapBenchmark {
     }
   }
 
-  /** Each thread's random index stream (xorshift) and operation counter. */
+  /**
+   * Each thread's random index stream (xorshift), operation counter and mix. The report labels the
+   * 90/10 rows without the parameter ({@code Map [1t]}) and the others with it
+   * ({@code Map readPercent=50 [1t]}).
+   */
   @State(Scope.Thread)
   public static class Cursor {
+    /** Percentage of {@code get}s; the rest are {@code put}s. 100 / (100 - readPercent) must be whole. */
+    @Param({"90", "50"})
+    public int readPercent;
+
     int x = (int) System.nanoTime() | 1;
     int op;
+    /** Every {@code putEvery}-th operation is a put: 10 for 90/10, 2 for 50/50. */
+    int putEvery;
+
+    @Setup
+    public void mix() {
+      int writes = 100 - readPercent;
+      if (writes <= 0 || writes > 100 || 100 % writes != 0) {
+        throw new IllegalArgumentException(
+            "readPercent must leave a write share that divides 100 (90, 50, 80...), got " + readPercent);
+      }
+      putEvery = 100 / writes;
+    }
 
     int next() {
       x ^= x << 13;
@@ -117,10 +140,11 @@ public class MapBenchmark {
     }
   }
 
+  /** One operation: a {@code put} every {@code putEvery}-th call, a {@code get} otherwise. */
   static Object work(Map<Object, Object> map, Cursor c) {
     int r = c.next();
     Key key = KEYS[r & MASK];
-    if (++c.op == 10) {
+    if (++c.op == c.putEvery) {
       c.op = 0;
       return map.put(key, VALUES[(r >>> 16) & MASK]);
     }

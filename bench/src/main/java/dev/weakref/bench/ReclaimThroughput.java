@@ -1,29 +1,52 @@
 package dev.weakref.bench;
 
+import com.google.common.base.FinalizablePhantomReference;
+import com.google.common.base.FinalizableReferenceQueue;
 import dev.weakref.Finalizer;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Reclaim throughput, a plain-Java harness (JMH does not fit "time until a million cleanups ran"):
- * registers {@code n} objects with {@code Finalizer.of} or {@code Cleaner.register}, drops them
- * all, and times from the drop to the last cleanup having run. Trials alternate between the two;
- * medians are printed at the end.
+ * registers {@code n} objects with {@code Finalizer.of}, {@code Cleaner.register} or Guava's
+ * {@code FinalizableReferenceQueue} (a {@code FinalizablePhantomReference} per object, kept in a set
+ * until its {@code finalizeReferent()} ran, as Guava's documentation requires), drops them all, and
+ * times from the drop to the last cleanup having run. Each trial runs all three, in an order that
+ * rotates from trial to trial; medians are printed at the end.
  *
  * <p>Run: {@code java -Xmx2g -cp bench/target/benchmarks.jar
  * dev.weakref.bench.ReclaimThroughput [out.json] [trials [n]]} (defaults 5 and 1,000,000;
- * {@code bench/run.sh} passes the JSON file for the report). The figure is
- * sensitive to the collector and heap size; compare the two on the same run only.
+ * {@code bench/run.sh} passes the JSON file for the report, and 3 trials in its quick profile). The
+ * figure is sensitive to the collector and heap size; compare the implementations of one run only.
  */
 public final class ReclaimThroughput {
   private static final Cleaner CLEANER = Cleaner.create();
+  private static final FinalizableReferenceQueue GUAVA_QUEUE = new FinalizableReferenceQueue();
 
   private ReclaimThroughput() {}
+
+  /** The implementations, by the names the report shows. */
+  enum Impl {
+    FINALIZER("finalizer"),
+    CLEANER("cleaner"),
+    GUAVA("guava");
+
+    final String label;
+
+    Impl(String label) {
+      this.label = label;
+    }
+  }
 
   /** An object to register. */
   static final class Resource {
@@ -44,14 +67,33 @@ public final class ReclaimThroughput {
     }
   }
 
+  /** Guava's registration: the reference stays in {@code live} until its referent was finalized. */
+  static final class GuavaCleanup extends FinalizablePhantomReference<Resource> {
+    private final Set<Reference<?>> live;
+    private final Runnable cleanup;
+
+    GuavaCleanup(Resource referent, Set<Reference<?>> live, Runnable cleanup) {
+      super(referent, GUAVA_QUEUE);
+      this.live = live;
+      this.cleanup = cleanup;
+      live.add(this);
+    }
+
+    @Override
+    public void finalizeReferent() {
+      live.remove(this);
+      cleanup.run();
+    }
+  }
+
   /** One trial's timings, in milliseconds. */
   record Trial(double registerMs, double reclaimMs) {}
 
   /**
    * Runs the trials and prints the medians.
    *
-   * @param args optional: number of trials, number of objects per trial
-   * @throws InterruptedException if interrupted while waiting for cleanups
+   * @param args optional: the JSON file to write, the number of trials, the number of objects
+   * @throws Exception if interrupted while waiting for cleanups, or the file cannot be written
    */
   public static void main(String[] args) throws Exception {
     java.nio.file.Path json = null;
@@ -61,35 +103,41 @@ public final class ReclaimThroughput {
     }
     int trials = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-    List<Trial> finalizer = new ArrayList<>();
-    List<Trial> cleaner = new ArrayList<>();
-    trial(true, n / 10); // warm-up of both paths
-    trial(false, n / 10);
-    for (int t = 0; t < trials; t++) {
-      boolean finalizerFirst = t % 2 == 0;
-      Trial a = trial(finalizerFirst, n);
-      Trial b = trial(!finalizerFirst, n);
-      (finalizerFirst ? finalizer : cleaner).add(a);
-      (finalizerFirst ? cleaner : finalizer).add(b);
-      System.out.printf("trial %d: Finalizer register %.0f ms, reclaim %.0f ms | Cleaner register %.0f"
-          + " ms, reclaim %.0f ms%n", t + 1, (finalizerFirst ? a : b).registerMs(),
-          (finalizerFirst ? a : b).reclaimMs(), (finalizerFirst ? b : a).registerMs(),
-          (finalizerFirst ? b : a).reclaimMs());
+    Impl[] impls = Impl.values();
+    Map<Impl, List<Trial>> results = new EnumMap<>(Impl.class);
+    for (Impl impl : impls) {
+      trial(impl, n / 10); // warm-up of every path
+      results.put(impl, new ArrayList<>());
     }
-    double fr = median(finalizer, Trial::reclaimMs);
-    double cr = median(cleaner, Trial::reclaimMs);
-    double fg = median(finalizer, Trial::registerMs);
-    double cg = median(cleaner, Trial::registerMs);
+    for (int t = 0; t < trials; t++) {
+      StringBuilder line = new StringBuilder("trial " + (t + 1) + ":");
+      for (int k = 0; k < impls.length; k++) {
+        Impl impl = impls[(t + k) % impls.length]; // rotate who goes first
+        Trial r = trial(impl, n);
+        results.get(impl).add(r);
+        line.append(String.format(" | %s register %.0f ms, reclaim %.0f ms", impl.label,
+            r.registerMs(), r.reclaimMs()));
+      }
+      System.out.println(line);
+    }
     System.out.printf("%nmedian of %d trials, %,d objects each:%n", trials, n);
-    System.out.printf("  register: Finalizer %.0f ms, Cleaner %.0f ms (ratio %.2f)%n", fg, cg, fg / cg);
-    System.out.printf("  reclaim:  Finalizer %.0f ms, Cleaner %.0f ms (ratio %.2f)%n", fr, cr, fr / cr);
+    double cleanerReclaim = median(results.get(Impl.CLEANER), Trial::reclaimMs);
+    double cleanerRegister = median(results.get(Impl.CLEANER), Trial::registerMs);
+    for (Impl impl : impls) {
+      double g = median(results.get(impl), Trial::registerMs);
+      double r = median(results.get(impl), Trial::reclaimMs);
+      System.out.printf("  %-9s register %5.0f ms (%.2fx Cleaner), reclaim %5.0f ms (%.2fx Cleaner)%n",
+          impl.label, g, g / cleanerRegister, r, r / cleanerReclaim);
+    }
     if (json != null) {
       dev.weakref.bench.report.HarnessResults out = new dev.weakref.bench.report.HarnessResults();
       String base = "dev.weakref.bench.ReclaimThroughputBenchmark.";
-      out.add(base + "register1M_finalizer", "ms", values(finalizer, Trial::registerMs));
-      out.add(base + "register1M_cleaner", "ms", values(cleaner, Trial::registerMs));
-      out.add(base + "reclaim1M_finalizer", "ms", values(finalizer, Trial::reclaimMs));
-      out.add(base + "reclaim1M_cleaner", "ms", values(cleaner, Trial::reclaimMs));
+      for (Impl impl : impls) {
+        out.add(base + "register1M_" + impl.label, "ms", values(results.get(impl), Trial::registerMs));
+      }
+      for (Impl impl : impls) {
+        out.add(base + "reclaim1M_" + impl.label, "ms", values(results.get(impl), Trial::reclaimMs));
+      }
       out.write(json);
     }
   }
@@ -98,16 +146,21 @@ public final class ReclaimThroughput {
     return trials.stream().mapToDouble(f).toArray();
   }
 
-  private static Trial trial(boolean useFinalizer, int n) throws InterruptedException {
+  private static Trial trial(Impl impl, int n) throws InterruptedException {
     System.gc();
     CountDown cleanup = new CountDown(n);
+    Set<Reference<?>> guavaLive = ConcurrentHashMap.newKeySet();
     Object[] objects = new Object[n];
     Object[] handles = new Object[n]; // kept, as an application keeps its Cleanable
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       Resource r = new Resource();
       objects[i] = r;
-      handles[i] = useFinalizer ? Finalizer.of(r, cleanup) : CLEANER.register(r, cleanup);
+      handles[i] = switch (impl) {
+        case FINALIZER -> Finalizer.of(r, cleanup);
+        case CLEANER -> CLEANER.register(r, cleanup);
+        case GUAVA -> new GuavaCleanup(r, guavaLive, cleanup);
+      };
     }
     long t1 = System.nanoTime();
     Arrays.fill(objects, null);

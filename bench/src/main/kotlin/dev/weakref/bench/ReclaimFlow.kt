@@ -1,0 +1,202 @@
+@file:JvmName("ReclaimFlow")
+
+package dev.weakref.bench
+
+import dev.weakref.WeakRef
+import dev.weakref.bench.report.HarnessResults
+import dev.weakref.coroutines.reclaimEvents
+import dev.weakref.engine.ReclaimListener
+import dev.weakref.engine.Reclaimer
+import java.lang.ref.Reference
+import java.lang.ref.ReferenceQueue
+import java.lang.ref.WeakReference
+import java.nio.file.Path
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.concurrent.thread
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.receiveAsFlow
+import kotlinx.coroutines.runBlocking
+
+/*
+ * Flow emission, a plain harness like ReclaimThroughput: n objects, each with a reference that is
+ * kept, are dropped at once; a trial times from the drop to the last event delivered, and reports
+ * events per second (millions). Four ways, each trial runs all four in an order that rotates:
+ *
+ *   flow_reclaimEvents          ours: WeakRef per object, reclaimEvents() collected in runBlocking
+ *   flow_referenceQueueChannel  peer: WeakReference + ReferenceQueue, a thread drains the queue into
+ *                               an unlimited kotlinx Channel, collected as receiveAsFlow()
+ *   direct_reclaimListener      ours without coroutines: Reclaimer.addListener counts on the engine
+ *   direct_referenceQueue       peer without coroutines: the draining thread counts
+ *
+ * The flow pair is what a coroutine user gets; the direct pair isolates the engine from the channel.
+ * Run: java -Xmx2g -cp bench/target/benchmarks.jar dev.weakref.bench.ReclaimFlow [out.json] [trials [n]]
+ * (defaults 5 trials, 200,000 objects).
+ */
+
+/** An object whose reclamation a trial counts. */
+private class Payload
+
+/** An object dropped only to learn that a collector has subscribed. */
+private class Probe
+
+private enum class Way(val label: String, val ours: Boolean) {
+  FLOW_OURS("flow_reclaimEvents", true),
+  FLOW_PEER("flow_referenceQueueChannel", false),
+  DIRECT_OURS("direct_reclaimListener", true),
+  DIRECT_PEER("direct_referenceQueue", false),
+}
+
+/**
+ * Runs the trials, prints the medians, and writes them for the report when given a JSON file.
+ *
+ * @param args optional: the JSON file to write, the number of trials, the number of objects
+ */
+public fun main(args: Array<String>) {
+  var rest = args.toList()
+  val json = rest.firstOrNull()?.takeIf { it.endsWith(".json") }?.let { Path.of(it) }
+  if (json != null) rest = rest.drop(1)
+  val trials = rest.getOrNull(0)?.toInt() ?: 5
+  val n = rest.getOrNull(1)?.toInt() ?: 200_000
+  val ways = Way.entries
+  val results = ways.associateWith { ArrayList<Double>() }
+  for (way in ways) trial(way, n / 10) // warm-up of every path
+  for (t in 0 until trials) {
+    val line = StringBuilder("trial ${t + 1}:")
+    for (k in ways.indices) {
+      val way = ways[(t + k) % ways.size] // rotate who goes first
+      val rate = trial(way, n)
+      results.getValue(way).add(rate)
+      line.append(String.format(" | %s %.2f M/s", way.label, rate))
+    }
+    println(line)
+  }
+  println("\nmedian of $trials trials, $n objects each (million events per second, higher is better):")
+  for (way in ways) {
+    println(String.format("  %-28s %.2f", way.label, median(results.getValue(way))))
+  }
+  if (json != null) {
+    val out = HarnessResults()
+    for (way in ways) {
+      out.add("dev.weakref.bench.ReclaimFlowBenchmark.${way.label}", "Mevents/s",
+          *results.getValue(way).toDoubleArray())
+    }
+    out.write(json)
+  }
+}
+
+/** One trial: returns millions of events delivered per second, from the drop to the last one. */
+private fun trial(way: Way, n: Int): Double {
+  Reclaimer.collect() // nothing left over from the previous trial
+  val received = AtomicInteger()
+  val done = CountDownLatch(1)
+  val queue = ReferenceQueue<Any>()
+  val threads = ArrayList<Thread>()
+  var listener: ReclaimListener? = null
+  var channel: Channel<Any>? = null
+  when (way) {
+    Way.FLOW_OURS -> {
+      val subscribed = CountDownLatch(1)
+      threads += thread(isDaemon = true, name = "flow-collector") {
+        runBlocking {
+          reclaimEvents().first { e ->
+            when (e.referentType) {
+              Probe::class.java -> {
+                subscribed.countDown()
+                false
+              }
+              Payload::class.java -> received.incrementAndGet() == n
+              else -> false
+            }
+          }
+        }
+        done.countDown()
+      }
+      awaitSubscribed(subscribed)
+    }
+    Way.DIRECT_OURS -> {
+      listener = ReclaimListener { e ->
+        if (e.referentType == Payload::class.java && received.incrementAndGet() == n) done.countDown()
+      }
+      Reclaimer.addListener(listener)
+    }
+    Way.FLOW_PEER -> {
+      val ch = Channel<Any>(Channel.UNLIMITED)
+      channel = ch
+      threads += drainer(queue) { ref -> ch.trySend(ref) }
+      threads += thread(isDaemon = true, name = "flow-collector") {
+        runBlocking { ch.receiveAsFlow().first { received.incrementAndGet() == n } }
+        done.countDown()
+      }
+    }
+    Way.DIRECT_PEER -> {
+      threads += drainer(queue) { if (received.incrementAndGet() == n) done.countDown() }
+    }
+  }
+  val objects = arrayOfNulls<Any>(n)
+  val refs = arrayOfNulls<Any>(n) // kept: an event is due only for an object whose ref is alive
+  for (i in 0 until n) {
+    val o = Payload()
+    objects[i] = o
+    refs[i] = if (way.ours) WeakRef(o) else WeakReference(o, queue)
+  }
+  objects.fill(null)
+  val t0 = System.nanoTime()
+  System.gc()
+  var last = -1
+  var stalled = 0
+  while (!done.await(1, TimeUnit.SECONDS)) {
+    val now = received.get()
+    if (now == last) {
+      System.gc() // no progress for a second: that collection did not find them all
+      check(++stalled < 30) { "${way.label}: no event for 30 s, $now of $n received" }
+    } else {
+      stalled = 0
+    }
+    last = now
+  }
+  val t1 = System.nanoTime()
+  Reference.reachabilityFence(refs)
+  listener?.let { Reclaimer.removeListener(it) }
+  channel?.close()
+  for (t in threads) {
+    t.interrupt() // the drainer blocks in queue.remove(); the collectors have finished
+    t.join()
+  }
+  return n / ((t1 - t0) / 1e9) / 1e6
+}
+
+/** A thread that takes every cleared reference off [queue] and hands it to [sink]. */
+private fun drainer(queue: ReferenceQueue<Any>, sink: (Reference<*>) -> Unit): Thread =
+    thread(isDaemon = true, name = "queue-drainer") {
+      try {
+        while (true) sink(queue.remove())
+      } catch (_: InterruptedException) {
+        // the trial is over
+      }
+    }
+
+/**
+ * Returns once the flow collector is subscribed: drops a probe object with a live ref until the
+ * collector reports having seen its event (an event before the subscription is not delivered).
+ */
+private fun awaitSubscribed(subscribed: CountDownLatch) {
+  val probes = ArrayList<WeakRef<Any>>()
+  repeat(100) {
+    probes += probeRef()
+    Reclaimer.collect()
+    if (subscribed.await(100, TimeUnit.MILLISECONDS)) return
+  }
+  error("the reclaimEvents() collector did not subscribe after 100 probes")
+}
+
+/** A ref to a probe that nothing else holds (a separate function, so no frame keeps the probe). */
+private fun probeRef(): WeakRef<Any> = WeakRef(Probe())
+
+private fun median(xs: List<Double>): Double {
+  val s = xs.sorted()
+  val m = s.size / 2
+  return if (s.size % 2 == 1) s[m] else (s[m - 1] + s[m]) / 2
+}
