@@ -13,6 +13,9 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +79,76 @@ final class FinalizerRegistryTest {
       }
     }
     return n;
+  }
+
+  @Test
+  void registry_underConcurrentRegistrationAndEnds_holdsExactlyTheLiveOnes_newestFirst()
+      throws Exception {
+    int threads = 4;
+    int perThread = 5_000;
+    List<List<Finalizer<Void>>> made = new ArrayList<>();
+    List<Object> keep = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    CyclicBarrier start = new CyclicBarrier(threads);
+    for (int t = 0; t < threads; t++) {
+      List<Finalizer<Void>> mine = new ArrayList<>();
+      made.add(mine);
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+          ThreadLocalRandom rnd = ThreadLocalRandom.current();
+          for (int i = 0; i < perThread; i++) {
+            Object o = new Object();
+            keep.add(o);
+            mine.add(Finalizer.of(o, () -> {}));
+            Finalizer<Void> victim = mine.get(rnd.nextInt(mine.size()));
+            int what = rnd.nextInt(10);
+            if (what < 4) {
+              victim.call();
+            } else if (what < 8) {
+              victim.detach();
+            }
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      th.start();
+      workers.add(th);
+    }
+    for (Thread th : workers) {
+      th.join();
+    }
+    assertEquals(List.of(), failures);
+
+    List<Finalizer<?>> registered = Finalizer.registered(new int[1]);
+    Set<Object> inRegistry = Collections.newSetFromMap(new IdentityHashMap<>());
+    inRegistry.addAll(registered);
+    for (List<Finalizer<Void>> mine : made) {
+      List<Finalizer<Void>> alive = new ArrayList<>();
+      for (Finalizer<Void> f : mine) {
+        assertEquals(f.isAlive(), inRegistry.contains(f), "registered exactly while alive: " + f);
+        if (f.isAlive()) {
+          alive.add(f);
+        }
+      }
+      // One thread's finalizers keep their order among all: newest first.
+      Set<Object> these = Collections.newSetFromMap(new IdentityHashMap<>());
+      these.addAll(alive);
+      List<Finalizer<?>> seen = new ArrayList<>();
+      for (Finalizer<?> f : registered) {
+        if (these.contains(f)) {
+          seen.add(f);
+        }
+      }
+      Collections.reverse(alive);
+      assertEquals(alive, seen);
+      for (Finalizer<?> f : alive) {
+        f.detach();
+      }
+    }
+    assertEquals(threads * perThread, keep.size());
   }
 
   @Test
