@@ -2,6 +2,8 @@ package dev.weakref;
 
 import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
 import java.lang.reflect.UndeclaredThrowableException;
@@ -13,7 +15,6 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -39,12 +40,15 @@ import org.jspecify.annotations.Nullable;
  * {@code weakref-atexit}, and exceptions go to the unraisable hook. {@link Reclaimer#collect()}
  * waits for the functions of the objects it reclaimed.
  *
- * <p><b>Not a counted reference.</b> A finalizer watches its object through one of the engine's
- * cheap {@link EngineReference}s, as the weak containers do, not a tracked {@code WeakRef}: it is
- * not counted by {@link Reclaimer#weakRefCount} (CPython counts the {@code ref} its
+ * <p><b>Not a counted reference.</b> A finalizer is itself one of the engine's cheap
+ * {@link EngineReference}s, as the weak containers' entries are, not a tracked {@code WeakRef}: it
+ * is not counted by {@link Reclaimer#weakRefCount} (CPython counts the {@code ref} its
  * {@code finalize} owns), and its function runs in no particular order relative to the callbacks
- * of the object's {@code WeakRef}s. That keeps registration and reclamation as cheap as
- * {@link java.lang.ref.Cleaner}'s.
+ * of the object's {@code WeakRef}s. That makes a registration one object of 40 bytes (a
+ * {@link java.lang.ref.Cleaner}'s is 48), and keeps registration and reclamation as cheap as
+ * {@code Cleaner}'s. So a finalizer is a {@link java.lang.ref.WeakReference}: {@link #get()} returns
+ * the object while the finalizer is alive, and {@link #clear()} and {@link #enqueue()} are
+ * unsupported.
  *
  * <p><b>At exit.</b> One shutdown hook, registered when the first finalizer is made, runs every live
  * finalizer whose {@link #atExit()} is true, newest first, and goes on selecting until none is left,
@@ -78,53 +82,64 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <R> what the function returns ({@code Void} for a {@link Runnable})
  */
-public final class Finalizer<R extends @Nullable Object> {
+public final class Finalizer<R extends @Nullable Object> extends EngineReference<Object> {
 
   /** How long the exit hook waits for functions already running on other threads. */
   static final int EXIT_WAIT_SECONDS = 5;
 
-  private static final byte RUNNABLE = 0;
   private static final byte CALLABLE = 1;
   private static final byte FUNCTION = 2;
   private static final Object[] NO_ARGS = {};
 
   /*
-   * The registry of live finalizers is an intrusive doubly linked list, newest at the head, guarded
-   * by LOCK, as the JDK's PhantomCleanable list is. Being on the list is what keeps a finalizer
-   * alive and what "alive" means; taking a finalizer off the list under LOCK is the one atomic step
-   * that decides who runs it (call, reclamation or exit) or whether it was detached: only the thread
-   * whose removal succeeded acts.
+   * A finalizer is one object, as the JDK's PhantomCleanable is: it is itself the engine reference
+   * that watches the object, and its one volatile field `fn` is both its state and its function.
+   * While alive, fn is what to run: the user's Runnable itself (the common case, no extra object)
+   * or a Call holding the kind, the visible function, the invoked target and the arguments. Taking
+   * the finalizer is one CAS of fn to RUNNING (to run it) or DEAD (to detach it): the one atomic
+   * step that decides who acts, whatever the mix of call(), reclamation, detach() and exit. The
+   * winner holds the function in a local; the field no longer does, as Python drops them when it
+   * pops the registry entry.
    */
+  private static final Object RUNNING = new Object();
+  private static final Object DEAD = new Object();
+  private static final VarHandle FN;
+
+  static {
+    try {
+      FN = MethodHandles.lookup().findVarHandle(Finalizer.class, "fn", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /*
+   * The registry of live finalizers, guarded by LOCK: chunks of slots, newest chunk first, slots
+   * filled in registration order, so walking chunks newest first and each chunk's slots downwards is
+   * newest first. Being in a slot is what keeps a finalizer (a Reference, which the collector
+   * processes only while it is reachable) alive. A finalizer stays in its slot until its function
+   * has finished, so the exit hook finds the ones other threads are running and waits for them,
+   * without a counter paid by every run. A slot costs 4 bytes against the 8 of a doubly linked
+   * list's two fields, which keeps a finalizer at 40 bytes (a PhantomCleanable is 48). Sparse chunks
+   * are merged with a neighbour, in order (see unlinkLocked).
+   */
+  private static final int CHUNK_SIZE = 128;
   private static final Object LOCK = new Object();
-  private static @Nullable Finalizer<?> head; // guarded by LOCK
+  private static @Nullable Chunk newest; // guarded by LOCK
   private static long registrations; // guarded by LOCK; tells the exit loop to select again
-  /** Functions running now, on any thread; the exit hook waits for them. */
-  private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
   private static volatile boolean exitStarted;
-  private static boolean exitFinished; // guarded by LOCK: no function runs any more
+  private static volatile boolean exitFinished; // written under LOCK: no function runs any more
   private static final CountDownLatch EXIT_DONE = new CountDownLatch(1);
 
-  private final Watch objRef;
-  private final byte kind;
-  /*
-   * What the finalizer holds. Written at construction (published by the registry's lock), read by
-   * peek() under that lock while alive, and read then dropped by the one thread that took the
-   * finalizer off the registry, as Python drops them when it pops the registry entry.
-   */
-  private @Nullable Object func;
-  private @Nullable Object target; // what is invoked: func, or the Kotlin facade's adapter
-  private Object @Nullable [] args;
-  private @Nullable Finalizer<?> prev; // guarded by LOCK
-  private @Nullable Finalizer<?> next; // guarded by LOCK
-  private volatile boolean alive = true;
+  /** RUNNING, DEAD, or the function while alive: a Runnable or a {@link Call}. */
+  private volatile Object fn;
+  private @Nullable Chunk chunk; // guarded by LOCK; null once out of the registry
+  private short index; // guarded by LOCK: the slot in chunk
   private volatile boolean atExit = true;
 
-  private Finalizer(Object obj, Object func, Object target, byte kind, Object[] args) {
-    this.objRef = new Watch(obj, this);
-    this.func = func;
-    this.target = target;
-    this.kind = kind;
-    this.args = args;
+  private Finalizer(Object obj, Object fn) {
+    super(obj);
+    this.fn = fn;
   }
 
   /**
@@ -142,7 +157,7 @@ public final class Finalizer<R extends @Nullable Object> {
    *     the field) or is {@code obj}
    */
   public static Finalizer<Void> of(Object obj, Runnable func) {
-    return create(obj, func, func, RUNNABLE, NO_ARGS);
+    return create(obj, func, func, NO_ARGS);
   }
 
   /**
@@ -161,7 +176,7 @@ public final class Finalizer<R extends @Nullable Object> {
    *     {@code obj}
    */
   public static <R extends @Nullable Object> Finalizer<R> of(Object obj, Callable<R> func) {
-    return create(obj, func, func, CALLABLE, NO_ARGS);
+    return create(obj, func, new Call(CALLABLE, func, func, NO_ARGS), NO_ARGS);
   }
 
   /**
@@ -184,7 +199,8 @@ public final class Finalizer<R extends @Nullable Object> {
    */
   public static <R extends @Nullable Object> Finalizer<R> of(
       Object obj, Function<Object[], R> func, @Nullable Object... args) {
-    return create(obj, func, func, FUNCTION, args.clone());
+    Object[] copy = args.clone();
+    return create(obj, func, new Call(FUNCTION, func, func, copy), copy);
   }
 
   /**
@@ -194,26 +210,38 @@ public final class Finalizer<R extends @Nullable Object> {
    */
   static <R extends @Nullable Object> Finalizer<R> ofAdapted(
       Object obj, Object func, Callable<R> target) {
-    return create(obj, func, target, CALLABLE, NO_ARGS);
+    return create(obj, func, new Call(CALLABLE, func, target, NO_ARGS), NO_ARGS);
   }
 
+  /** {@code fn}: {@code func} itself for a Runnable, else a {@link Call} (null-checked first). */
   private static <R extends @Nullable Object> Finalizer<R> create(
-      Object obj, Object func, Object target, byte kind, Object[] args) {
+      Object obj, @Nullable Object func, @Nullable Object fn, Object[] args) {
     Referents.requireReferenceable(obj);
     Objects.requireNonNull(func, "finalizer function is null");
     CaptureCheck.requireNotHeld(obj, func, args);
-    Finalizer<R> f = new Finalizer<>(obj, func, target, kind, args);
+    Finalizer<R> f = new Finalizer<>(obj, Objects.requireNonNull(fn));
     ExitHook.ensureRegistered();
     synchronized (LOCK) {
-      Finalizer<?> h = head;
-      f.next = h;
-      if (h != null) {
-        h.prev = f;
+      Chunk c = newest;
+      if (c == null || c.used == CHUNK_SIZE) {
+        if (c != null && c.live == 0) {
+          c.used = 0; // every slot is empty again: reuse the chunk
+        } else {
+          Chunk n = new Chunk(c);
+          if (c != null) {
+            c.newer = n;
+          }
+          newest = c = n;
+        }
       }
-      head = f;
+      int i = c.used++;
+      c.slots[i] = f;
+      c.live++;
+      f.chunk = c;
+      f.index = (short) i;
       registrations++;
     }
-    // The object must outlive the linking: reclaimed before, its Watch could fire unlinked.
+    // The object must outlive the linking: reclaimed before, the finalizer could fire unlinked.
     Reference.reachabilityFence(obj);
     return f;
   }
@@ -231,11 +259,17 @@ public final class Finalizer<R extends @Nullable Object> {
    * @throws UndeclaredThrowableException if the function threw a checked exception
    */
   public @Nullable R call() {
-    if (!take(true, true)) {
+    Object f = take(RUNNING);
+    if (f == null) {
       return null;
     }
+    super.clear(); // the object may live on: the collector and engine need not tell us any more
+    if (exitFinished) {
+      finished();
+      return null; // nothing runs after the exit hook finished: Python's _shutdown
+    }
     try {
-      return invoke();
+      return invoke(f);
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable e) {
@@ -255,16 +289,19 @@ public final class Finalizer<R extends @Nullable Object> {
    *     is already gone (nothing is changed then)
    */
   public @Nullable Info detach() {
-    Object obj = objRef.get();
+    Object obj = super.get();
     if (obj == null) {
       return null;
     }
-    if (!take(false, true)) {
+    Object f = take(DEAD);
+    if (f == null) {
       return null;
     }
-    Info info = new Info(obj, Objects.requireNonNull(func), argsList(Objects.requireNonNull(args)));
-    drop();
-    return info;
+    super.clear();
+    synchronized (LOCK) {
+      unlinkLocked();
+    }
+    return info(obj, f);
   }
 
   /**
@@ -276,18 +313,12 @@ public final class Finalizer<R extends @Nullable Object> {
    *     is gone
    */
   public @Nullable Info peek() {
-    Object obj = objRef.get();
+    Object obj = super.get();
     if (obj == null) {
       return null;
     }
-    synchronized (LOCK) {
-      Object fn = func;
-      Object[] a = args;
-      if (!alive || fn == null || a == null) {
-        return null;
-      }
-      return new Info(obj, fn, argsList(a));
-    }
+    Object f = fn; // one read: the function, or a sign that it is dead
+    return f == RUNNING || f == DEAD ? null : info(obj, f);
   }
 
   /**
@@ -298,7 +329,8 @@ public final class Finalizer<R extends @Nullable Object> {
    * @return {@code true} until the function runs or the finalizer is detached
    */
   public boolean isAlive() {
-    return alive;
+    Object f = fn;
+    return f != RUNNING && f != DEAD;
   }
 
   /**
@@ -322,9 +354,46 @@ public final class Finalizer<R extends @Nullable Object> {
    * @param value {@code true} to run at exit, {@code false} to leave it to reclamation or a call
    */
   public void setAtExit(boolean value) {
-    if (alive) {
+    if (isAlive()) {
       atExit = value;
     }
+  }
+
+  /**
+   * Returns the object while it and this finalizer are alive, else {@code null}: the {@code obj} of
+   * {@link #peek()}.
+   *
+   * <p>Python: none ({@code f.peek()[0]}). A finalizer is a {@link java.lang.ref.WeakReference}
+   * only so that it costs one object, as a {@code Cleaner}'s registration does.
+   *
+   * @return the object, or {@code null}
+   */
+  @Override
+  public @Nullable Object get() {
+    Object obj = super.get();
+    return obj != null && isAlive() ? obj : null;
+  }
+
+  /**
+   * Unsupported: a finalizer lets go of its object when it runs or by {@link #detach()}.
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public void clear() {
+    throw new UnsupportedOperationException(
+        "a finalizer is not cleared: use detach() to cancel it or call() to run it now");
+  }
+
+  /**
+   * Unsupported: a finalizer runs by {@link #call()}, not by being enqueued.
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public boolean enqueue() {
+    throw new UnsupportedOperationException(
+        "a finalizer is not enqueued: use call() to run it now");
   }
 
   /**
@@ -336,8 +405,7 @@ public final class Finalizer<R extends @Nullable Object> {
    */
   @Override
   public String toString() {
-    Object obj = objRef.get();
-    return Reprs.of("finalize object", this, "for", alive ? obj : null);
+    return Reprs.of("finalize object", this, "for", get());
   }
 
   /**
@@ -367,101 +435,176 @@ public final class Finalizer<R extends @Nullable Object> {
   /* ---- Running: the one atomic step, then the function ---- */
 
   /**
-   * Takes this finalizer off the registry, marking it dead: the one atomic step. Returns whether
-   * this thread won and should now run the function ({@code forRun}) or detach it; the winner
-   * then owns the fields and drops them when done. {@code clearRef}: the object may be alive, and
-   * the collector and engine need not tell us about it any more (reclamation and exit skip this).
+   * What a finalizer runs when its function is not a plain {@link Runnable}: the kind, the function
+   * that {@code peek} shows, the one invoked (the Kotlin facade's adapter, else the same) and the
+   * arguments.
    */
-  private boolean take(boolean forRun, boolean clearRef) {
-    synchronized (LOCK) {
-      if (!alive) {
-        return false;
-      }
-      unlinkLocked();
-      if (clearRef) {
-        objRef.clear();
-      }
-      if (forRun) {
-        if (exitFinished) {
-          drop();
-          return false; // nothing runs after the exit hook finished: Python's _shutdown
-        }
-        IN_FLIGHT.incrementAndGet();
-      }
-      return true;
+  private static final class Call {
+    final byte kind;
+    final Object func;
+    final Object target;
+    final Object[] args;
+
+    Call(byte kind, Object func, Object target, Object[] args) {
+      this.kind = kind;
+      this.func = func;
+      this.target = target;
+      this.args = args;
     }
   }
 
-  /** Lets go of the function and arguments; by the thread that won {@link #take}. */
-  private void drop() {
-    func = null;
-    target = null;
-    args = null;
-  }
+  /** A block of registry slots; see the registry comment. All fields guarded by LOCK. */
+  private static final class Chunk {
+    final Finalizer<?>[] slots = new Finalizer<?>[CHUNK_SIZE];
+    int used; // slots [0, used) have been filled, some emptied since
+    int live; // slots holding a finalizer
+    @Nullable Chunk older;
+    @Nullable Chunk newer;
 
-  private void unlinkLocked() {
-    alive = false;
-    Finalizer<?> p = prev;
-    Finalizer<?> n = next;
-    if (p == null) {
-      head = n;
-    } else {
-      p.next = n;
-    }
-    if (n != null) {
-      n.prev = p;
-    }
-    prev = null;
-    next = null;
-  }
-
-  private void finished() {
-    drop();
-    // Lock-free on the hot path; the exit hook, once started, waits under LOCK for the count to
-    // drop to 0, so the notification is taken under LOCK and cannot be lost.
-    if (IN_FLIGHT.decrementAndGet() == 0 && exitStarted) {
-      synchronized (LOCK) {
-        LOCK.notifyAll();
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private @Nullable R invoke() throws Exception {
-    Object fn = Objects.requireNonNull(target);
-    switch (kind) {
-      case RUNNABLE:
-        ((Runnable) fn).run();
-        return null;
-      case CALLABLE:
-        return ((Callable<R>) fn).call();
-      default:
-        return ((Function<Object[], R>) fn).apply(Objects.requireNonNull(args));
+    Chunk(@Nullable Chunk older) {
+      this.older = older;
     }
   }
 
   /**
-   * The weak reference through which a finalizer watches its object: cleared by the collector,
-   * then handed to the engine thread, which runs the finalizer. The finalizer, on the registry,
-   * keeps it reachable (a {@code Reference} that is itself unreachable is never processed).
+   * Takes this finalizer, marking it dead ({@code to}: {@link #RUNNING} or {@link #DEAD}): the one
+   * atomic step. Returns the function if this thread won and should now run ({@code RUNNING}) or
+   * detach it, else {@code null}.
    */
-  private static final class Watch extends EngineReference<Object> {
-    private final Finalizer<?> finalizer;
-
-    Watch(Object obj, Finalizer<?> finalizer) {
-      super(obj);
-      this.finalizer = finalizer;
+  private @Nullable Object take(Object to) {
+    for (;;) {
+      Object f = fn;
+      if (f == RUNNING || f == DEAD) {
+        return null;
+      }
+      if (FN.compareAndSet(this, f, to)) {
+        return f;
+      }
+      // fn only ever leaves its function value for RUNNING or DEAD: the next read decides.
     }
+  }
 
-    @Override
-    protected void reclaimed() {
-      finalizer.runUnraisable();
+  /** After a run (or a run refused at exit): dead, out of the registry, the exit hook told. */
+  private void finished() {
+    synchronized (LOCK) {
+      FN.setRelease(this, DEAD); // the exit hook reads it under LOCK
+      unlinkLocked();
+      if (exitStarted) {
+        LOCK.notifyAll(); // the exit hook may be waiting for this run
+      }
     }
+  }
 
-    @Override
-    public String toString() {
-      return finalizer.toString();
+  /**
+   * Empties this finalizer's slot. A chunk left empty is freed; one left sparse is merged with a
+   * neighbour when the two hold at most half a chunk together, so that a few long-lived finalizers
+   * among many short-lived ones do not each pin a whole chunk (the newest chunk is left alone).
+   */
+  private void unlinkLocked() {
+    Chunk c = chunk;
+    if (c == null) {
+      return;
     }
+    chunk = null;
+    c.slots[index] = null;
+    c.live--;
+    if (c == newest) {
+      return;
+    }
+    Chunk n = Objects.requireNonNull(c.newer); // c is not the newest
+    Chunk o = c.older;
+    if (c.live == 0) {
+      removeChunkLocked(c);
+    } else if (o != null && o.live + c.live <= CHUNK_SIZE / 2) {
+      mergeLocked(o, c);
+    } else if (n != newest && n.live + c.live <= CHUNK_SIZE / 2) {
+      mergeLocked(c, n);
+    }
+  }
+
+  /** Moves the finalizers of {@code newer} after those of {@code older}, in order; frees newer. */
+  private static void mergeLocked(Chunk older, Chunk newer) {
+    int j = 0;
+    for (int i = 0; i < older.used; i++) {
+      Finalizer<?> x = older.slots[i];
+      if (x != null) {
+        older.slots[i] = null;
+        older.slots[j] = x;
+        x.index = (short) j++;
+      }
+    }
+    for (int i = 0; i < newer.used; i++) {
+      Finalizer<?> x = newer.slots[i];
+      if (x != null) {
+        older.slots[j] = x;
+        x.chunk = older;
+        x.index = (short) j++;
+      }
+    }
+    older.used = j;
+    older.live = j;
+    removeChunkLocked(newer);
+  }
+
+  /** Unlinks a chunk other than the newest from the chunk list. */
+  private static void removeChunkLocked(Chunk c) {
+    Chunk o = c.older;
+    Chunk n = Objects.requireNonNull(c.newer);
+    n.older = o;
+    if (o != null) {
+      o.newer = n;
+    }
+    c.older = null;
+    c.newer = null;
+  }
+
+  /** For tests: the live finalizers, newest first, and the number of chunks holding them. */
+  static List<Finalizer<?>> registered(int[] chunks) {
+    List<Finalizer<?>> out = new ArrayList<>();
+    synchronized (LOCK) {
+      int n = 0;
+      for (Chunk c = newest; c != null; c = c.older) {
+        n++;
+        for (int i = c.used - 1; i >= 0; i--) {
+          Finalizer<?> x = c.slots[i];
+          if (x != null) {
+            out.add(x);
+          }
+        }
+      }
+      chunks[0] = n;
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private @Nullable R invoke(Object f) throws Exception {
+    if (!(f instanceof Call)) {
+      ((Runnable) f).run();
+      return null;
+    }
+    Call c = (Call) f;
+    if (c.kind == CALLABLE) {
+      return ((Callable<R>) c.target).call();
+    }
+    return ((Function<Object[], R>) c.target).apply(c.args);
+  }
+
+  private static Info info(Object obj, Object f) {
+    if (f instanceof Call) {
+      Call c = (Call) f;
+      return new Info(obj, c.func, argsList(c.args));
+    }
+    return new Info(obj, f, List.of());
+  }
+
+  /**
+   * Runs on the engine thread once the object was reclaimed: runs the function unless the
+   * finalizer is already dead. Not for callers.
+   */
+  @Override
+  protected void reclaimed() {
+    runUnraisable();
   }
 
   private static List<@Nullable Object> argsList(Object[] a) {
@@ -485,9 +628,12 @@ public final class Finalizer<R extends @Nullable Object> {
             seen = registrations;
             pending.clear();
             next = 0;
-            for (Finalizer<?> x = head; x != null; x = x.next) {
-              if (x.atExit) {
-                pending.add(x);
+            for (Chunk c = newest; c != null; c = c.older) {
+              for (int i = c.used - 1; i >= 0; i--) {
+                Finalizer<?> x = c.slots[i];
+                if (x != null && x.atExit && x.isAlive()) {
+                  pending.add(x);
+                }
               }
             }
           }
@@ -509,11 +655,18 @@ public final class Finalizer<R extends @Nullable Object> {
 
   /** Runs the function if this thread wins it, reporting what it throws: reclamation and exit. */
   private void runUnraisable() {
-    if (!take(true, false)) {
+    Object f = take(RUNNING);
+    if (f == null) {
+      return;
+    }
+    if (exitFinished) {
+      // Read after the CAS, so the exit hook either sees this run as RUNNING (and waits for it) or
+      // has finished and no function may run any more: Python's _shutdown.
+      finished();
       return;
     }
     try {
-      invoke();
+      invoke(f);
     } catch (Throwable t) {
       Reclaimer.reportUnraisable(t, this);
     } finally {
@@ -521,12 +674,29 @@ public final class Finalizer<R extends @Nullable Object> {
     }
   }
 
-  /** Lets functions that other threads began before the exit run finished complete. */
+  /**
+   * Lets functions that other threads began before the exit run finished complete. Once
+   * {@code exitFinished} is set, no function starts any more: the ones to wait for are those whose
+   * finalizer is {@code RUNNING} now, and each signals when it is done.
+   */
   private static void awaitInFlight() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXIT_WAIT_SECONDS);
     synchronized (LOCK) {
+      List<Finalizer<?>> running = new ArrayList<>();
+      for (Chunk c = newest; c != null; c = c.older) {
+        for (int i = 0; i < c.used; i++) {
+          Finalizer<?> x = c.slots[i];
+          if (x != null && x.fn == RUNNING) {
+            running.add(x);
+          }
+        }
+      }
       long left;
-      while (IN_FLIGHT.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+      while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+        running.removeIf(x -> x.fn != RUNNING);
+        if (running.isEmpty()) {
+          break;
+        }
         try {
           TimeUnit.NANOSECONDS.timedWait(LOCK, left);
         } catch (InterruptedException e) {

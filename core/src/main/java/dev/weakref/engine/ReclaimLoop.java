@@ -12,9 +12,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * The body of the {@code weakref-reclaimer} thread: a dull loop, on purpose.
  *
- * <p>It blocks on the queue, then drains everything already there with {@code poll()} before it
- * works, so that a {@link Sentinel} found in a batch proves that every reference enqueued before it
- * has been processed when the batch ends. Each callback runs inside its own {@code try}; whatever it
+ * <p>It blocks on the queue, then takes what is already there with {@code poll()}, at most
+ * {@link #BATCH_MAX} references per batch, and works through them. A {@link Sentinel} is signalled
+ * only at the end of a batch whose draining found the queue empty: every reference enqueued before
+ * the sentinel has then been taken and processed (the queue is a stack, so they may be taken after
+ * it). Bounding the batch lets the engine run callbacks while the reference handler is still
+ * enqueuing a large collection's references, instead of first racing it for the queue's lock until
+ * it has enqueued them all. Each callback runs inside its own {@code try}; whatever it
  * throws goes to the unraisable hook, and the loop itself catches everything, so the thread never
  * dies of a callback.
  */
@@ -23,8 +27,9 @@ final class ReclaimLoop implements Runnable {
   private final Registry registry;
   final CopyOnWriteArrayList<ReclaimListener> listeners = new CopyOnWriteArrayList<>();
 
-  private static final int BATCH_KEEP = 1024;
-  private List<Reference<?>> batch = new ArrayList<>();
+  /** At most this many references per batch: see the class comment. */
+  static final int BATCH_MAX = 256;
+  private final List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
   private final List<Sentinel> sentinels = new ArrayList<>();
 
   /*
@@ -118,11 +123,18 @@ final class ReclaimLoop implements Runnable {
   }
 
   private void drainOnce() throws InterruptedException {
-    Reference<?> r = queue.remove();
+    // A full batch ended with sentinels waiting: look whether the queue is empty before blocking.
+    Reference<?> r = sentinels.isEmpty() ? queue.remove() : queue.poll();
+    if (r == null) {
+      signalSentinels();
+      return;
+    }
+    boolean drained = false;
     try {
       do {
         batch.add(r);
-      } while ((r = queue.poll()) != null);
+      } while (batch.size() < BATCH_MAX && (r = queue.poll()) != null);
+      drained = r == null;
       batchStarted = System.nanoTime();
       setPending(batch.size());
       for (Reference<?> ref : batch) {
@@ -134,18 +146,20 @@ final class ReclaimLoop implements Runnable {
         setPending(pending - 1);
       }
     } finally {
-      // A burst of a million reclaims must not leave a million-slot array behind.
-      if (batch.size() > BATCH_KEEP) {
-        batch = new ArrayList<>();
-      } else {
-        batch.clear();
-      }
+      batch.clear();
       setPending(0);
-      for (Sentinel s : sentinels) {
-        s.done.countDown();
+      if (drained) {
+        signalSentinels();
       }
-      sentinels.clear();
     }
+  }
+
+  /** Tells collect() that everything enqueued before its sentinels has been processed. */
+  private void signalSentinels() {
+    for (Sentinel s : sentinels) {
+      s.done.countDown();
+    }
+    sentinels.clear();
   }
 
   private void process(Reference<?> ref) {

@@ -203,7 +203,8 @@ public final class Reclaimer {
     long deadline = System.nanoTime() + timeout.toNanos();
     // Two rounds: the reference handler enqueues one GC's references as a batch, and finishes that
     // batch before it takes the next GC's. The second sentinel therefore reaches the queue only after
-    // everything the first collection cleared, and the loop drains the queue before signalling it.
+    // everything the first collection cleared, and the loop signals it only once it has found the
+    // queue empty and processed everything it took before.
     for (int round = 1; round <= 2; round++) {
       Sentinel sentinel = new Sentinel(QUEUE);
       int gcs = 0;

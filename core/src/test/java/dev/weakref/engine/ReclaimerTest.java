@@ -294,6 +294,32 @@ final class ReclaimerTest {
   }
 
   @Test
+  void collect_waitsForEveryReferenceOfABurstLargerThanABatch() {
+    int b = ReclaimLoop.BATCH_MAX;
+    for (int n : new int[] {b - 1, b, b + 1, 2 * b, 40 * b + 7}) {
+      AtomicInteger ran = new AtomicInteger();
+      List<EngineReference<Object>> refs = countingRefsToGarbage(n, ran);
+      Reclaimer.collect();
+      assertEquals(n, ran.get(), "references reclaimed before collect() returned, of " + n);
+      assertEquals(n, refs.size());
+    }
+  }
+
+  /** Engine references whose referents are already garbage; each counts its reclamation. */
+  private static List<EngineReference<Object>> countingRefsToGarbage(int n, AtomicInteger ran) {
+    List<EngineReference<Object>> refs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      refs.add(new EngineReference<>(new Object()) {
+        @Override
+        protected void reclaimed() {
+          ran.incrementAndGet();
+        }
+      });
+    }
+    return refs;
+  }
+
+  @Test
   void engineReference_isNotCountedPerReferent() {
     Object o = new Object();
     EngineReference<Object> er = new EngineReference<>(o) {

@@ -1,0 +1,199 @@
+package dev.weakref;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weakref.engine.Reclaimer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The registry of live finalizers (chunks of slots) and the reference a finalizer is. */
+final class FinalizerRegistryTest {
+
+  @Test
+  void registry_keepsNewestFirst_andFewChunks_whenMostFinalizersEnd() {
+    List<Object> objs = new ArrayList<>();
+    List<Finalizer<Void>> all = new ArrayList<>();
+    AtomicInteger ran = new AtomicInteger();
+    for (int i = 0; i < 6400; i++) {
+      Object o = new Object();
+      objs.add(o);
+      all.add(Finalizer.of(o, () -> {
+        ran.incrementAndGet();
+      }));
+    }
+    int[] chunks = new int[1];
+    Finalizer.registered(chunks);
+    int before = chunks[0];
+    assertTrue(before >= 50, "6,400 finalizers in " + before + " chunks");
+
+    List<Finalizer<Void>> kept = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      Finalizer<Void> f = all.get(i);
+      if (i % 100 == 0) {
+        kept.add(f);
+      } else if (i % 3 == 0) {
+        f.call();
+      } else {
+        assertSame(objs.get(i), f.detach().obj());
+      }
+    }
+    assertEquals(expectedCalls(), ran.get(), "the called ones ran, the detached ones did not");
+
+    List<Finalizer<?>> now = Finalizer.registered(chunks);
+    assertTrue(chunks[0] <= 10, "64 live finalizers left in " + chunks[0] + " chunks");
+    Set<Object> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+    mine.addAll(all);
+    List<Finalizer<?>> mineNow = new ArrayList<>();
+    for (Finalizer<?> f : now) {
+      if (mine.contains(f)) {
+        mineNow.add(f);
+      }
+    }
+    List<Finalizer<Void>> expected = new ArrayList<>(kept);
+    Collections.reverse(expected);
+    assertEquals(expected, mineNow, "the live ones, newest first");
+    for (Finalizer<Void> f : kept) {
+      f.detach();
+    }
+    assertTrue(Collections.disjoint(Finalizer.registered(chunks), mine));
+  }
+
+  private static int expectedCalls() {
+    int n = 0;
+    for (int i = 0; i < 6400; i++) {
+      if (i % 100 != 0 && i % 3 == 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void registry_underConcurrentRegistrationAndEnds_holdsExactlyTheLiveOnes_newestFirst()
+      throws Exception {
+    int threads = 4;
+    int perThread = 5_000;
+    List<List<Finalizer<Void>>> made = new ArrayList<>();
+    List<Object> keep = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    CyclicBarrier start = new CyclicBarrier(threads);
+    for (int t = 0; t < threads; t++) {
+      List<Finalizer<Void>> mine = new ArrayList<>();
+      made.add(mine);
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+          ThreadLocalRandom rnd = ThreadLocalRandom.current();
+          for (int i = 0; i < perThread; i++) {
+            Object o = new Object();
+            keep.add(o);
+            mine.add(Finalizer.of(o, () -> {}));
+            Finalizer<Void> victim = mine.get(rnd.nextInt(mine.size()));
+            int what = rnd.nextInt(10);
+            if (what < 4) {
+              victim.call();
+            } else if (what < 8) {
+              victim.detach();
+            }
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      th.start();
+      workers.add(th);
+    }
+    for (Thread th : workers) {
+      th.join();
+    }
+    assertEquals(List.of(), failures);
+
+    List<Finalizer<?>> registered = Finalizer.registered(new int[1]);
+    Set<Object> inRegistry = Collections.newSetFromMap(new IdentityHashMap<>());
+    inRegistry.addAll(registered);
+    for (List<Finalizer<Void>> mine : made) {
+      List<Finalizer<Void>> alive = new ArrayList<>();
+      for (Finalizer<Void> f : mine) {
+        assertEquals(f.isAlive(), inRegistry.contains(f), "registered exactly while alive: " + f);
+        if (f.isAlive()) {
+          alive.add(f);
+        }
+      }
+      // One thread's finalizers keep their order among all: newest first.
+      Set<Object> these = Collections.newSetFromMap(new IdentityHashMap<>());
+      these.addAll(alive);
+      List<Finalizer<?>> seen = new ArrayList<>();
+      for (Finalizer<?> f : registered) {
+        if (these.contains(f)) {
+          seen.add(f);
+        }
+      }
+      Collections.reverse(alive);
+      assertEquals(alive, seen);
+      for (Finalizer<?> f : alive) {
+        f.detach();
+      }
+    }
+    assertEquals(threads * perThread, keep.size());
+  }
+
+  @Test
+  void registry_freesTheSlotOfAReclaimedFinalizer() {
+    AtomicInteger ran = new AtomicInteger();
+    Finalizer<Void> f = finalizerOfGarbage(ran);
+    Reclaimer.collect();
+    assertEquals(1, ran.get());
+    assertFalse(f.isAlive());
+    assertFalse(Finalizer.registered(new int[1]).contains(f));
+  }
+
+  private static Finalizer<Void> finalizerOfGarbage(AtomicInteger ran) {
+    return Finalizer.of(new Object(), () -> {
+      ran.incrementAndGet();
+    });
+  }
+
+  @Test
+  void get_returnsTheObjectWhileAlive_thenNull() {
+    Object o = new Object();
+    Finalizer<Void> f = Finalizer.of(o, () -> {});
+    assertSame(o, f.get());
+    f.detach();
+    assertNull(f.get());
+    Object p = new Object();
+    Finalizer<Void> g = Finalizer.of(p, () -> {});
+    g.call();
+    assertNull(g.get());
+  }
+
+  @Test
+  void clearAndEnqueue_areUnsupported_andChangeNothing() {
+    Object o = new Object();
+    AtomicInteger ran = new AtomicInteger();
+    Finalizer<Void> f = Finalizer.of(o, () -> {
+      ran.incrementAndGet();
+    });
+    assertTrue(assertThrows(UnsupportedOperationException.class, f::clear).getMessage()
+        .contains("detach()"));
+    assertTrue(assertThrows(UnsupportedOperationException.class, f::enqueue).getMessage()
+        .contains("call()"));
+    assertTrue(f.isAlive());
+    assertSame(o, f.get());
+    f.call();
+    assertEquals(1, ran.get());
+  }
+}
