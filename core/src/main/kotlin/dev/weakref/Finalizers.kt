@@ -26,7 +26,7 @@ import java.util.concurrent.Callable
  *   or if [block] captured [obj]
  */
 public fun <R> finalize(obj: Any, block: () -> R): Finalizer<R> =
-    Finalizer.ofAdapted(obj, block, KotlinFinalizerFunction(block))
+    FinalizerRef.ofAdapted(obj, block, KotlinFinalizerFunction(block))
 
 /**
  * Runs the finalizer's function now if it is alive and returns its result, or `null` if it is dead.

@@ -40,7 +40,7 @@ final class FinalizerExitChild {
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        if (!Finalizer.awaitExitFinished(30_000)) {
+        if (!FinalizerRef.awaitExitFinished(30_000)) {
           System.out.println("exit hook did not finish");
           return;
         }

@@ -35,7 +35,7 @@ final class FinalizerRegistryTest {
       }));
     }
     int[] chunks = new int[1];
-    Finalizer.registered(chunks);
+    FinalizerRef.registered(chunks);
     int before = chunks[0];
     assertTrue(before >= 50, "6,400 finalizers in " + before + " chunks");
 
@@ -52,7 +52,7 @@ final class FinalizerRegistryTest {
     }
     assertEquals(expectedCalls(), ran.get(), "the called ones ran, the detached ones did not");
 
-    List<Finalizer<?>> now = Finalizer.registered(chunks);
+    List<Finalizer<?>> now = FinalizerRef.registered(chunks);
     assertTrue(chunks[0] <= 10, "64 live finalizers left in " + chunks[0] + " chunks");
     Set<Object> mine = Collections.newSetFromMap(new IdentityHashMap<>());
     mine.addAll(all);
@@ -68,7 +68,7 @@ final class FinalizerRegistryTest {
     for (Finalizer<Void> f : kept) {
       f.detach();
     }
-    assertTrue(Collections.disjoint(Finalizer.registered(chunks), mine));
+    assertTrue(Collections.disjoint(FinalizerRef.registered(chunks), mine));
   }
 
   private static int expectedCalls() {
@@ -122,7 +122,7 @@ final class FinalizerRegistryTest {
     }
     assertEquals(List.of(), failures);
 
-    List<Finalizer<?>> registered = Finalizer.registered(new int[1]);
+    List<Finalizer<?>> registered = FinalizerRef.registered(new int[1]);
     Set<Object> inRegistry = Collections.newSetFromMap(new IdentityHashMap<>());
     inRegistry.addAll(registered);
     for (List<Finalizer<Void>> mine : made) {
@@ -158,7 +158,7 @@ final class FinalizerRegistryTest {
     Reclaimer.collect();
     assertEquals(1, ran.get());
     assertFalse(f.isAlive());
-    assertFalse(Finalizer.registered(new int[1]).contains(f));
+    assertFalse(FinalizerRef.registered(new int[1]).contains(f));
   }
 
   private static Finalizer<Void> finalizerOfGarbage(AtomicInteger ran) {
@@ -168,23 +168,32 @@ final class FinalizerRegistryTest {
   }
 
   @Test
-  void get_returnsTheObjectWhileAlive_thenNull() {
+  void finalizerType_exposesNoReferenceMethods() {
+    // The reference behind a finalizer is the library's: Finalizer is an interface, as
+    // Cleaner.Cleanable is, so get(), clear() and enqueue() are not part of its API.
+    assertTrue(Finalizer.class.isInterface());
+    assertFalse(java.lang.ref.Reference.class.isAssignableFrom(Finalizer.class));
+  }
+
+  @Test
+  void behindTheInterface_getReturnsTheObjectWhileAlive_thenNull() {
     Object o = new Object();
-    Finalizer<Void> f = Finalizer.of(o, () -> {});
+    FinalizerRef<Void> f = (FinalizerRef<Void>) Finalizer.of(o, () -> {});
     assertSame(o, f.get());
     f.detach();
     assertNull(f.get());
     Object p = new Object();
-    Finalizer<Void> g = Finalizer.of(p, () -> {});
+    FinalizerRef<Void> g = (FinalizerRef<Void>) Finalizer.of(p, () -> {});
     g.call();
     assertNull(g.get());
   }
 
   @Test
-  void clearAndEnqueue_areUnsupported_andChangeNothing() {
+  void behindTheInterface_clearAndEnqueue_areUnsupported_andChangeNothing() {
+    // A caller who casts to Reference still cannot break the finalizer's run-once bookkeeping.
     Object o = new Object();
     AtomicInteger ran = new AtomicInteger();
-    Finalizer<Void> f = Finalizer.of(o, () -> {
+    FinalizerRef<Void> f = (FinalizerRef<Void>) Finalizer.of(o, () -> {
       ran.incrementAndGet();
     });
     assertTrue(assertThrows(UnsupportedOperationException.class, f::clear).getMessage()
