@@ -77,6 +77,8 @@ final class WeakTable<K, V> {
   final boolean weakKeys;
   /** Whether keys compare by identity ({@code identity()} variants) rather than {@code equals}. */
   final boolean identity;
+  /** Whether keys hash by identity: {@code weakKeys && identity}, in one field for lookups. */
+  private final boolean identityHash;
 
   /** The bins; replaced (only) by a resize or a clear, under all stripe locks. */
   private volatile Entry[] table;
@@ -88,6 +90,7 @@ final class WeakTable<K, V> {
   WeakTable(boolean weakKeys, boolean identity) {
     this.weakKeys = weakKeys;
     this.identity = identity;
+    this.identityHash = weakKeys && identity;
     for (int i = 0; i < STRIPE_COUNT; i++) {
       stripes[i] = new Stripe(this);
     }
@@ -162,7 +165,7 @@ final class WeakTable<K, V> {
   }
 
   private int hash(Object key) {
-    return spread(weakKeys && identity ? System.identityHashCode(key) : key.hashCode());
+    return spread(identityHash ? System.identityHashCode(key) : key.hashCode());
   }
 
   private Stripe stripeFor(int hash) {
@@ -209,11 +212,29 @@ final class WeakTable<K, V> {
     return null;
   }
 
+  /**
+   * Finds the live entry that holds this very key object (by identity), or null. Needs no resize
+   * check: an entry found is the entry, whatever a resize did meanwhile; only a miss is in doubt.
+   */
+  private @Nullable Entry findSame(Entry[] t, Object key, int h) {
+    for (Entry e = slot(t, h & (t.length - 1)); e != null; e = e.next) {
+      if (e.hash == h && (weakKeys ? e.refersTo(key) : e.strong == key && !e.refersTo(null))) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   /** Finds the live entry for a key: lock-free, and under the lock if a resize may have hidden it. */
   private @Nullable Entry lookup(Object key) {
     int h = hash(key);
+    // The usual hit, the caller's own key object, first: no resize check, no equals.
+    Entry e = findSame(table, key, h);
+    if (e != null) {
+      return e;
+    }
     int stamp = resizes;
-    Entry e = find(table, key, h);
+    e = find(table, key, h);
     if (e != null || ((stamp & 1) == 0 && resizes == stamp)) {
       return e;
     }
@@ -342,20 +363,29 @@ final class WeakTable<K, V> {
    * leaves a present mapping alone.
    */
   @Nullable V put(K key, V value, boolean onlyIfAbsent) {
+    /*
+     * Weak keys: a present key needs no lock, its value changes by CAS (see setStrong). A miss, or
+     * an entry removed meanwhile, takes the locked path, which looks again. An entry holding this
+     * very key object is looked for before the key is checked: that object passed the check when
+     * it went in.
+     */
+    if (weakKeys && key != null && value != null) {
+      @Nullable Object old = setPresent(findSame(table, key, hash(key)), value, onlyIfAbsent);
+      if (old != null) {
+        @SuppressWarnings("unchecked")
+        V v = (V) old;
+        return v;
+      }
+    }
     checkKey(key);
     checkValue(value);
     int h = hash(key);
-    if (weakKeys) {
-      // A present key needs no lock: its value changes by CAS (see setStrong). A miss, or an entry
-      // removed meanwhile, takes the locked path, which looks again.
-      Entry e = find(table, key, h);
-      if (e != null) {
-        Object old = onlyIfAbsent ? e.strong : setStrong(e, value);
-        if (old != null) {
-          @SuppressWarnings("unchecked")
-          V v = (V) old;
-          return v;
-        }
+    if (weakKeys && !identity) {
+      @Nullable Object old = setPresent(find(table, key, h), value, onlyIfAbsent);
+      if (old != null) {
+        @SuppressWarnings("unchecked")
+        V v = (V) old;
+        return v;
       }
     }
     Stripe stripe = stripeFor(h);
@@ -413,6 +443,18 @@ final class WeakTable<K, V> {
    * reclaim, clear). A null `strong` thus means "removed" to every reader, and a CAS that succeeds
    * on a non-null `strong` happened while the entry was in the table.
    */
+
+  /**
+   * Without the lock: sets (or with {@code onlyIfAbsent} reads) the value of a weak-key entry found
+   * by a lock-free lookup; returns the previous value, or null if there was no entry or it was
+   * removed (the caller then takes the locked path).
+   */
+  private static @Nullable Object setPresent(@Nullable Entry e, Object value, boolean onlyIfAbsent) {
+    if (e == null) {
+      return null;
+    }
+    return onlyIfAbsent ? e.strong : setStrong(e, value);
+  }
 
   /** Sets the value of a weak-key entry; returns the previous one, or null if it was removed. */
   private static @Nullable Object setStrong(Entry e, Object value) {
