@@ -105,4 +105,13 @@ header="Run $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/{prin
 java -Djava.awt.headless=true -cp "$jar" dev.weakref.bench.report.Report --out "$out" --header "$header" \
   $(find "$out" -maxdepth 1 \( -name 'jmh-*.json' -o -name 'harness-*.json' \) -size +0 | sort) > /dev/null
 echo "wrote $out/results.md, $out/ratios.json, $out/chart.png"
+# bench/README.md shows the last whole run: a run of the whole suite rewrites what stands between
+# its results markers from results.md (a filtered run leaves the README alone).
+if [[ "$filter" == ".*" ]]; then
+  awk -v f="$out/results.md" '
+    /<!-- results:begin/ { print; while ((getline l < f) > 0) { sub(/^### /, "#### ", l); print l }; skip = 1; next }
+    /<!-- results:end -->/ { skip = 0 }
+    !skip' bench/README.md > bench/README.md.new && mv bench/README.md.new bench/README.md
+  echo "updated the results in bench/README.md"
+fi
 echo "compare with an earlier run: java -cp $jar dev.weakref.bench.report.Report --compare OLD/ratios.json $out/ratios.json"

@@ -10,7 +10,7 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-/** Draws the targets' cost ratios (ours / best peer) next to their bounds, with XChart. */
+/** Draws the targets' cost ratios (ours / best peer) next to their bounds, with XChart, on a log scale. */
 final class Chart {
   private Chart() {}
 
@@ -32,7 +32,14 @@ final class Chart {
     }
     CategoryChart chart = new CategoryChartBuilder().width(1400).height(1000)
         .title("weakref vs the best peer: cost ratio (lower is better; at or under the bound = met)")
-        .xAxisTitle("target").yAxisTitle("cost(ours) / cost(best peer)").build();
+        .xAxisTitle("target").yAxisTitle("cost(ours) / cost(best peer), log scale").build();
+    // Log scale: ratios span from about 0.25 to 25, and 0.5x is as far below parity as 2x is above.
+    // A bar chart anchors its axis at 0, which a log axis cannot show: start it below the smallest bar.
+    chart.getStyler().setYAxisLogarithmic(true);
+    double smallest = Math.min(
+        measured.stream().mapToDouble(Double::doubleValue).min().orElse(1),
+        bounds.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+    chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setXAxisLabelRotation(90);
     chart.getStyler().setOverlapped(false);
