@@ -14,12 +14,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The exit run of finalizers, observed from child JVMs started with this test's class path. */
-final class FinalizerExitTest {
+/**
+ * The exit run of finalizers, observed from child JVMs started with this test's class path. Its
+ * {@link #runChild} is public for the child-JVM tests of other packages.
+ */
+public final class FinalizerExitTest {
 
-  record ChildResult(int exitCode, List<String> stdout, String stderr) {}
+  /** What a child JVM did: its exit code, its non-empty stdout lines, and its stderr. */
+  public record ChildResult(int exitCode, List<String> stdout, String stderr) {}
 
-  static ChildResult runChild(Class<?> mainClass) throws IOException, InterruptedException {
+  /** Runs {@code mainClass} in a child JVM with this JVM's {@code java} and class path. */
+  public static ChildResult runChild(Class<?> mainClass) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path err = Files.createTempFile("finalizer-child", ".err");
     try {
