@@ -7,13 +7,15 @@ import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The body of the {@code weakref-reclaimer} thread: a dull loop, on purpose.
  *
  * <p>It blocks on the queue, then takes what is already there with {@code poll()}, at most
- * {@link #BATCH_MAX} references per batch, and works through them. A {@link Sentinel} is signalled
+ * {@link #BATCH_MAX} references per batch (all of them while a {@code collect()} waits), and
+ * works through them. A {@link Sentinel} is signalled
  * only at the end of a batch whose draining found the queue empty: every reference enqueued before
  * the sentinel has then been taken and processed (the queue is a stack, so they may be taken after
  * it). Bounding the batch lets the engine run callbacks while the reference handler is still
@@ -27,8 +29,14 @@ final class ReclaimLoop implements Runnable {
   private final Registry registry;
   final CopyOnWriteArrayList<ReclaimListener> listeners = new CopyOnWriteArrayList<>();
 
-  /** At most this many references per batch: see the class comment. */
+  /** At most this many references per batch while no collect() waits: see the class comment. */
   static final int BATCH_MAX = 256;
+  /**
+   * The number of {@code collect()} calls waiting. While there is one, a batch takes the whole
+   * queue: the queue is a stack, so under a steady inflow a bounded batch might never reach the
+   * sentinel at its bottom.
+   */
+  final AtomicInteger collectors = new AtomicInteger();
   private final List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
   private final List<Sentinel> sentinels = new ArrayList<>();
 
@@ -130,10 +138,11 @@ final class ReclaimLoop implements Runnable {
       return;
     }
     boolean drained = false;
+    int max = collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE;
     try {
       do {
         batch.add(r);
-      } while (batch.size() < BATCH_MAX && (r = queue.poll()) != null);
+      } while (batch.size() < max && (r = queue.poll()) != null);
       drained = r == null;
       batchStarted = System.nanoTime();
       setPending(batch.size());

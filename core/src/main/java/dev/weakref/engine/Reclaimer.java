@@ -205,23 +205,28 @@ public final class Reclaimer {
     // batch before it takes the next GC's. The second sentinel therefore reaches the queue only after
     // everything the first collection cleared, and the loop signals it only once it has found the
     // queue empty and processed everything it took before.
-    for (int round = 1; round <= 2; round++) {
-      Sentinel sentinel = new Sentinel(QUEUE);
-      int gcs = 0;
-      try {
-        do {
-          if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs));
-          }
-          if (!sentinel.refersTo(null) || gcs == 0) {
-            System.gc();
-            gcs++;
-          }
-        } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("collect() interrupted", e);
+    LOOP.collectors.incrementAndGet(); // the loop then drains whole queues: see ReclaimLoop
+    try {
+      for (int round = 1; round <= 2; round++) {
+        Sentinel sentinel = new Sentinel(QUEUE);
+        int gcs = 0;
+        try {
+          do {
+            if (System.nanoTime() - deadline > 0) {
+              throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs));
+            }
+            if (!sentinel.refersTo(null) || gcs == 0) {
+              System.gc();
+              gcs++;
+            }
+          } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("collect() interrupted", e);
+        }
       }
+    } finally {
+      LOOP.collectors.decrementAndGet();
     }
   }
 
