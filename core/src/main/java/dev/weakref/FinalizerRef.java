@@ -124,8 +124,8 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
     synchronized (LOCK) {
       Chunk c = newest;
       if (c == null || c.used == CHUNK_SIZE) {
-        if (c != null && c.live == 0) {
-          c.used = 0; // every slot is empty again: reuse the chunk
+        if (c != null && c.live <= CHUNK_SIZE / 2) {
+          compactLocked(c); // at most half of it is live: slide those down and reuse the rest
         } else {
           Chunk n = new Chunk(c);
           if (c != null) {
@@ -352,17 +352,29 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
     }
   }
 
-  /** Moves the finalizers of {@code newer} after those of {@code older}, in order; frees newer. */
-  private static void mergeLocked(Chunk older, Chunk newer) {
+  /**
+   * Moves a chunk's finalizers to its first slots, in order, so that the rest can be filled again:
+   * for the newest chunk, which unlinkLocked leaves alone, when it fills up with most of its
+   * finalizers already gone (else a long-lived finalizer among short-lived ones that end while
+   * their chunk is newest would pin a chunk each).
+   */
+  private static void compactLocked(Chunk c) {
     int j = 0;
-    for (int i = 0; i < older.used; i++) {
-      FinalizerRef<?> x = older.slots[i];
+    for (int i = 0; i < c.used; i++) {
+      FinalizerRef<?> x = c.slots[i];
       if (x != null) {
-        older.slots[i] = null;
-        older.slots[j] = x;
+        c.slots[i] = null;
+        c.slots[j] = x;
         x.index = (short) j++;
       }
     }
+    c.used = j;
+  }
+
+  /** Moves the finalizers of {@code newer} after those of {@code older}, in order; frees newer. */
+  private static void mergeLocked(Chunk older, Chunk newer) {
+    compactLocked(older);
+    int j = older.used;
     for (int i = 0; i < newer.used; i++) {
       FinalizerRef<?> x = newer.slots[i];
       if (x != null) {

@@ -23,6 +23,35 @@ import org.junit.jupiter.api.Test;
 final class FinalizerRegistryTest {
 
   @Test
+  void registry_pinsNoChunkPerLongLivedFinalizer_whenShortOnesEndWhileTheirChunkIsNewest() {
+    // The explicit-close pattern: one long-lived finalizer, then many closed at once with call().
+    List<Object> kept = new ArrayList<>();
+    List<Finalizer<Void>> keptFinalizers = new ArrayList<>();
+    int[] chunks = new int[1];
+    FinalizerRef.registered(chunks);
+    int before = chunks[0];
+    try {
+      for (int round = 0; round < 100; round++) {
+        Object o = new Object();
+        kept.add(o);
+        keptFinalizers.add(Finalizer.of(o, () -> {}));
+        for (int i = 0; i < 127; i++) {
+          Finalizer.of(new Object(), () -> {}).call();
+        }
+      }
+      List<Finalizer<?>> live = FinalizerRef.registered(chunks);
+      assertTrue(chunks[0] - before <= 2,
+          "100 long-lived finalizers took " + (chunks[0] - before) + " new chunks of 128 slots");
+      List<Finalizer<?>> newestFirst = new ArrayList<>(keptFinalizers);
+      Collections.reverse(newestFirst);
+      assertEquals(newestFirst, live.subList(0, 100), "compacting keeps newest first");
+    } finally {
+      keptFinalizers.forEach(Finalizer::detach);
+      java.lang.ref.Reference.reachabilityFence(kept);
+    }
+  }
+
+  @Test
   void registry_keepsNewestFirst_andFewChunks_whenMostFinalizersEnd() {
     List<Object> objs = new ArrayList<>();
     List<Finalizer<Void>> all = new ArrayList<>();
