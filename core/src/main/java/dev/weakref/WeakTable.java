@@ -135,8 +135,12 @@ final class WeakTable<K, V> {
   static final class Stripe {
     final WeakTable<?, ?> owner;
     final Entry end;
-    /** Entries in the stripe's bins, dead ones not yet unlinked included. Written under the lock. */
-    int count;
+    /**
+     * Entries in the stripe's bins, dead ones not yet unlinked included. Written under the lock;
+     * volatile so that {@code size()}'s reads of it stay between its reads of {@link #mods}, and a
+     * writer's store of it between its two stores of {@code mods}, on every processor.
+     */
+    volatile int count;
     /**
      * Odd while a writer adds or removes an entry (readers may already see the change before
      * {@code count} does), bumped again when it is done; {@code size()} waits for an even value
@@ -271,7 +275,9 @@ final class WeakTable<K, V> {
   }
 
   boolean containsKey(@Nullable Object key) {
-    return query(key) != null;
+    Entry e = query(key);
+    // A weak-key entry whose value is null is being removed (see remove): already absent, as for get.
+    return e != null && valueOf(e) != null;
   }
 
   boolean containsValue(@Nullable Object value) {
@@ -427,8 +433,9 @@ final class WeakTable<K, V> {
       stripe.count = c;
       stripe.mods = stripe.mods + 1;
       // Grow at a load of 3/4 of this stripe's share of the bins, unless the whole table is less
-      // than half full (keys whose hashes crowd one stripe: growing would not spread them).
-      grown = c > (t.length >>> 4) - (t.length >>> 6) && approximateCount() > t.length >>> 1
+      // than 1/8 full: keys that crowd one stripe then get about two per bin, and keys that all
+      // share one hash (which no growing spreads) cost at most eight bins each.
+      grown = c > (t.length >>> 4) - (t.length >>> 6) && approximateCount() > t.length >>> 3
           ? t : null;
     }
     if (grown != null) {
@@ -482,17 +489,22 @@ final class WeakTable<K, V> {
 
   /**
    * Takes the value of a weak-key entry if it matches {@code expected} ({@code null} matches any),
-   * leaving null; returns it, or null if it did not match. Under the stripe's lock.
+   * leaving null; returns it, or null if it did not match. Under the stripe's lock. On success the
+   * stripe's {@code mods} is left odd (readers see "removed" once {@code strong} is null, before
+   * the count has it), for {@link #unlink} to make even. The user's {@code equals} runs while
+   * {@code mods} is even, so that an exception from it leaves the stripe as it was.
    */
-  private static @Nullable Object takeStrong(Entry e, @Nullable Object expected) {
+  private static @Nullable Object takeStrong(Stripe stripe, Entry e, @Nullable Object expected) {
     for (;;) {
       Object s = e.strong;
       if (s == null || (expected != null && !(expected == s || expected.equals(s)))) {
         return null;
       }
-      if (STRONG.weakCompareAndSet(e, s, null)) {
+      stripe.mods = stripe.mods + 1;
+      if (STRONG.compareAndSet(e, s, null)) {
         return s;
       }
+      stripe.mods = stripe.mods + 1; // a lock-free put replaced the value meanwhile: look again
     }
   }
 
@@ -542,11 +554,9 @@ final class WeakTable<K, V> {
         if (e.hash == h && matches(e, key)) {
           V old;
           if (weakKeys) {
-            stripe.mods = stripe.mods + 1; // odd: readers see "removed" once strong is null
             @SuppressWarnings("unchecked")
-            V taken = (V) takeStrong(e, expected);
+            V taken = (V) takeStrong(stripe, e, expected);
             if (taken == null) {
-              stripe.mods = stripe.mods + 1;
               return null;
             }
             old = taken;

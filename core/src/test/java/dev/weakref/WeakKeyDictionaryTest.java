@@ -100,6 +100,34 @@ final class WeakKeyDictionaryTest {
   }
 
   @Test
+  void removeKeyValue_whoseEqualsThrows_propagates_andLeavesTheMapAsItWas() {
+    WeakKeyDictionary<Key, Object> d = new WeakKeyDictionary<>();
+    Key k = new Key("k");
+    d.put(k, "v");
+    Object sloppy = new Object() {
+      @Override
+      public boolean equals(Object o) {
+        throw new ClassCastException("not mine");
+      }
+
+      @Override
+      public int hashCode() {
+        return 0;
+      }
+    };
+    assertThrows(ClassCastException.class, () -> d.remove(k, sloppy));
+    assertEquals("v", d.get(k));
+    assertEquals(1, d.size());
+    Key other = new Key("other");
+    d.put(other, "w");
+    assertEquals(2, d.size());
+    assertTrue(d.remove(k, "v"));
+    assertEquals(1, d.size());
+    assertFalse(d.containsKey(k));
+    Reference.reachabilityFence(other);
+  }
+
+  @Test
   void size_afterCollect_countsOnlyLiveKeys() {
     List<Key> kept = keys(10);
     WeakKeyDictionary<Key, String> d = dictOf(kept);

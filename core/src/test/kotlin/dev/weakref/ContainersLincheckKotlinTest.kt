@@ -43,6 +43,8 @@ public class WeakKeyDictionaryLincheck {
 
   @Operation public fun get(@Param(name = "key") k: Int): String? = map[KEYS[k]]
 
+  @Operation public fun containsKey(@Param(name = "key") k: Int): Boolean = map.containsKey(KEYS[k])
+
   @Operation public fun put(@Param(name = "key") k: Int, @Param(name = "value") v: Int): String? =
       map.put(KEYS[k], VALUES[v])
 
@@ -59,6 +61,43 @@ public class WeakKeyDictionaryLincheck {
 
   @Operation public fun replaceIfValue(@Param(name = "key") k: Int, @Param(name = "value") v: Int): Boolean =
       map.replace(KEYS[k], VALUES[v], VALUES[(v + 1) % VALUES.size])
+
+  @Operation public fun size(): Int = map.size
+}
+
+/** A value whose `equals` throws, as a sloppy `equals(Object)` with a cast does. */
+private class ThrowingValue {
+  override fun equals(other: Any?): Boolean = throw ClassCastException("not mine")
+
+  override fun hashCode(): Int = 0
+}
+
+/**
+ * [WeakKeyDictionaryLincheck] after one `remove(k, v)` whose `v.equals` threw, on a key of the same
+ * stripe: the map must come out of it unharmed (it once left the stripe's modification count odd,
+ * and size() then missed entries).
+ */
+@Param(name = "key", gen = IntGen::class, conf = "0:3")
+@Param(name = "value", gen = IntGen::class, conf = "0:2")
+public class AfterThrowingEqualsLincheck {
+  private val map = WeakKeyDictionary<CollidingKey, Any>()
+  private val resident = CollidingKey("resident")
+
+  init {
+    map[resident] = "r"
+    try {
+      map.remove(resident, ThrowingValue())
+    } catch (expected: ClassCastException) {
+      // The caller sees its own equals fail.
+    }
+  }
+
+  @Operation public fun get(@Param(name = "key") k: Int): Any? = map[KEYS[k]]
+
+  @Operation public fun put(@Param(name = "key") k: Int, @Param(name = "value") v: Int): Any? =
+      map.put(KEYS[k], VALUES[v])
+
+  @Operation public fun remove(@Param(name = "key") k: Int): Any? = map.remove(KEYS[k])
 
   @Operation public fun size(): Int = map.size
 }
@@ -137,6 +176,26 @@ class ContainersLincheckKotlinTest : FunSpec({
 
     test("WeakKeyDictionary, 2 threads") {
       modelChecking(30).check(WeakKeyDictionaryLincheck::class)
+    }
+    test("WeakKeyDictionary: containsKey agrees with get while remove takes the key out") {
+      // remove() nulls the value before it unlinks the entry; containsKey once still said true.
+      ModelCheckingOptions()
+          .iterations(0)
+          .invocationsPerIteration(2000)
+          .addCustomScenario {
+            initial { actor(WeakKeyDictionaryLincheck::put, 0, 0) }
+            parallel {
+              thread { actor(WeakKeyDictionaryLincheck::remove, 0) }
+              thread {
+                actor(WeakKeyDictionaryLincheck::get, 0)
+                actor(WeakKeyDictionaryLincheck::containsKey, 0)
+              }
+            }
+          }
+          .check(WeakKeyDictionaryLincheck::class)
+    }
+    test("WeakKeyDictionary after a remove(k, v) whose equals threw, 2 threads") {
+      modelChecking(30).check(AfterThrowingEqualsLincheck::class)
     }
     test("WeakValueDictionary, 2 threads") {
       modelChecking(10).check(WeakValueDictionaryLincheck::class)
