@@ -3,8 +3,7 @@ package dev.weakref.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weakref.FinalizerExitTest;
-import dev.weakref.FinalizerExitTest.ChildResult;
+import dev.weakref.ChildJvm;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 final class EngineThreadLoaderTest {
 
-  private static Map<String, String> facts(ChildResult r) {
+  private static Map<String, String> facts(ChildJvm.Result r) {
     Map<String, String> facts = new LinkedHashMap<>();
     for (String line : r.stdout()) {
       int colon = line.indexOf(": ");
@@ -47,7 +46,7 @@ final class EngineThreadLoaderTest {
   @Test
   void engineThreadStartedByAThrowawayLoadersCode_pinsNeitherTheLoaderNorItsThreadLocals()
       throws Exception {
-    ChildResult r = FinalizerExitTest.runChild(EngineThreadLoaderChild.class);
+    ChildJvm.Result r = ChildJvm.run(EngineThreadLoaderChild.class);
     assertEquals(0, r.exitCode(), r.stderr());
     Map<String, String> facts = facts(r);
     String all = "child said " + facts + "\nstderr: " + r.stderr();
