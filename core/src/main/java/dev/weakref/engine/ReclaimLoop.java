@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * the sentinel has then been taken and processed (the queue is a stack, so they may be taken after
  * it). Bounding the batch lets the engine run callbacks while the reference handler is still
  * enqueuing a large collection's references, instead of first racing it for the queue's lock until
- * it has enqueued them all. Each callback runs inside its own {@code try}; whatever it
+ * it has enqueued them all; a waiting {@code collect()} gives that up for the certainty of reaching
+ * its sentinel. Each callback runs inside its own {@code try}; whatever it
  * throws goes to the unraisable hook, and the loop itself catches everything, so the thread never
  * dies of a callback.
  */
@@ -37,7 +38,8 @@ final class ReclaimLoop implements Runnable {
    * sentinel at its bottom.
    */
   final AtomicInteger collectors = new AtomicInteger();
-  private final List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
+  /** The batch being processed; replaced after one that grew past BATCH_MAX, so as not to keep its array. */
+  private List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
   private final List<Sentinel> sentinels = new ArrayList<>();
 
   /*
@@ -146,7 +148,9 @@ final class ReclaimLoop implements Runnable {
       drained = r == null;
       batchStarted = System.nanoTime();
       setPending(batch.size());
-      for (Reference<?> ref : batch) {
+      for (int i = 0; i < batch.size(); i++) {
+        Reference<?> ref = batch.get(i);
+        batch.set(i, null); // done with it: what it holds need not wait for the end of the batch
         try {
           process(ref);
         } catch (Throwable t) {
@@ -155,7 +159,11 @@ final class ReclaimLoop implements Runnable {
         setPending(pending - 1);
       }
     } finally {
-      batch.clear();
+      if (batch.size() > BATCH_MAX) {
+        batch = new ArrayList<>(BATCH_MAX);
+      } else {
+        batch.clear();
+      }
       setPending(0);
       if (drained) {
         signalSentinels();
