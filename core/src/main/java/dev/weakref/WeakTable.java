@@ -439,8 +439,9 @@ final class WeakTable<K, V> {
           return old;
         }
       }
+      Entry added = newEntry(key, value, h, head); // before mods goes odd: it may throw (OOME)
       stripe.mods = stripe.mods + 1; // odd: the entry is visible before the count has it
-      setSlot(t, i, newEntry(key, value, h, head));
+      setSlot(t, i, added);
       int c = stripe.count + 1;
       stripe.count = c;
       stripe.mods = stripe.mods + 1;
