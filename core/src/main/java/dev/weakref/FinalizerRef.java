@@ -68,7 +68,8 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
    * has finished, so the exit hook finds the ones other threads are running and waits for them,
    * without a counter paid by every run. A slot costs 4 bytes against the 8 of a doubly linked
    * list's two fields, which keeps a finalizer at 40 bytes (a PhantomCleanable is 48). Sparse chunks
-   * are merged with a neighbour, in order (see unlinkLocked).
+   * are merged with a neighbour, in order (see unlinkLocked), and a newest chunk that fills up at
+   * most half live is compacted in place (see create).
    */
   private static final int CHUNK_SIZE = 128;
   private static final Object LOCK = new Object();
@@ -328,7 +329,8 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   /**
    * Empties this finalizer's slot. A chunk left empty is freed; one left sparse is merged with a
    * neighbour when the two hold at most half a chunk together, so that a few long-lived finalizers
-   * among many short-lived ones do not each pin a whole chunk (the newest chunk is left alone).
+   * among many short-lived ones do not each pin a whole chunk (the newest chunk is left alone until
+   * it fills: then create compacts it).
    */
   private void unlinkLocked() {
     Chunk c = chunk;

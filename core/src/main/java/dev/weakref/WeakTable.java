@@ -282,7 +282,7 @@ final class WeakTable<K, V> {
 
   boolean containsKey(@Nullable Object key) {
     Entry e = query(key);
-    // A weak-key entry whose value is null is being removed (see remove): already absent, as for get.
+    // A weak-key entry whose value is null is being removed (see remove): absent, as get says.
     return e != null && valueOf(e) != null;
   }
 

@@ -14,16 +14,15 @@ import org.jspecify.annotations.Nullable;
  * The body of the {@code weakref-reclaimer} thread: a dull loop, on purpose.
  *
  * <p>It blocks on the queue, then takes what is already there with {@code poll()}, at most
- * {@link #BATCH_MAX} references per batch (all of them while a {@code collect()} waits), and
- * works through them. A {@link Sentinel} is signalled
- * only at the end of a batch whose draining found the queue empty: every reference enqueued before
- * the sentinel has then been taken and processed (the queue is a stack, so they may be taken after
- * it). Bounding the batch lets the engine run callbacks while the reference handler is still
- * enqueuing a large collection's references, instead of first racing it for the queue's lock until
- * it has enqueued them all; a waiting {@code collect()} gives that up for the certainty of reaching
- * its sentinel. Each callback runs inside its own {@code try}; whatever it
- * throws goes to the unraisable hook, and the loop itself catches everything, so the thread never
- * dies of a callback.
+ * {@link #BATCH_MAX} references per batch (all of them while a {@code collect()} waits), and works
+ * through them. A {@link Sentinel} is signalled only at the end of a batch whose draining found the
+ * queue empty: every reference enqueued before the sentinel has then been taken and processed (the
+ * queue is a stack, so they may be taken after it). Bounding the batch lets the engine run
+ * callbacks while the reference handler is still enqueuing a large collection's references,
+ * instead of first racing it for the queue's lock until it has enqueued them all; a waiting
+ * {@code collect()} gives that up for the certainty of reaching its sentinel. Each callback runs
+ * inside its own {@code try}; whatever it throws goes to the unraisable hook, and the loop itself
+ * catches everything, so the thread never dies of a callback.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
@@ -38,7 +37,7 @@ final class ReclaimLoop implements Runnable {
    * sentinel at its bottom.
    */
   final AtomicInteger collectors = new AtomicInteger();
-  /** The batch being processed; replaced after one that grew past BATCH_MAX, so as not to keep its array. */
+  /** The batch being processed; replaced after growing past BATCH_MAX, not to keep a big array. */
   private List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
   private final List<Sentinel> sentinels = new ArrayList<>();
 
