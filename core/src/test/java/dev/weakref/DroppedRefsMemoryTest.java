@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -47,8 +51,19 @@ final class DroppedRefsMemoryTest {
     new WeakRef<>(referent, r -> fired.incrementAndGet());
   }
 
+  /**
+   * The heap in use right after the last full collection (collect() ends with one). Not
+   * {@code totalMemory() - freeMemory()}: that counts whole thread-local allocation buffers handed
+   * out since, and after a million allocations the test thread's buffer has grown to megabytes.
+   */
   private static long usedHeap() {
-    Runtime rt = Runtime.getRuntime();
-    return rt.totalMemory() - rt.freeMemory();
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+      if (afterGc != null) {
+        used += afterGc.getUsed();
+      }
+    }
+    return used;
   }
 }
