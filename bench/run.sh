@@ -107,7 +107,9 @@ java -Djava.awt.headless=true -cp "$jar" dev.weakref.bench.report.Report --out "
 echo "wrote $out/results.md, $out/ratios.json, $out/chart.png"
 # bench/README.md shows the last whole run: a run of the whole suite rewrites what stands between
 # its results markers from results.md (a filtered run leaves the README alone).
-if [[ "$filter" == ".*" ]]; then
+# Both markers must be there: without the end one, awk would drop the rest of the README.
+if [[ "$filter" == ".*" ]] && grep -q '<!-- results:begin' bench/README.md \
+    && grep -q '<!-- results:end -->' bench/README.md; then
   awk -v f="$out/results.md" '
     /<!-- results:begin/ { print; while ((getline l < f) > 0) { sub(/^### /, "#### ", l); print l }; skip = 1; next }
     /<!-- results:end -->/ { skip = 0 }

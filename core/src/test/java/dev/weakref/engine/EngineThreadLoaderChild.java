@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A child JVM's main for {@code EngineThreadLoaderTest}: code of a throwaway class loader starts the
- * engine for the first time, from a "deploy" thread whose context class loader is that loader and
- * which holds an inheritable thread-local pointing into it; then the loader is dropped, and the
- * child prints whether {@link Reclaimer#collect()} lets it be collected.
+ * A child JVM's main for {@code EngineThreadLoaderTest}: code of a throwaway class loader starts
+ * the engine for the first time, from a "deploy" thread whose context class loader is that loader
+ * and which holds an inheritable thread-local pointing into it; then the loader is dropped, and
+ * the child prints whether {@link Reclaimer#collect()} lets it be collected.
  *
  * <p>The "application" is this very class, defined a second time by {@link ThrowawayLoader} from
  * the test-classes directory, while {@code dev.weakref} still comes from the application class
@@ -38,13 +38,7 @@ public final class EngineThreadLoaderChild implements Runnable {
     }
     System.out.println("throwaway loader collected: " + loader.refersTo(null)
         + " (after " + collects + " collect())");
-    List<String> engines = new ArrayList<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals(ENGINE)) {
-        engines.add(describe(t));
-      }
-    }
-    System.out.println("engine threads after: " + engines);
+    System.out.println("engine threads after: " + engineThreads());
   }
 
   /** Runs the application copy on a deploy thread, then drops every strong reference to it. */
@@ -71,7 +65,8 @@ public final class EngineThreadLoaderChild implements Runnable {
     System.out.println("application loader: " + loaderName(getClass().getClassLoader()));
     System.out.println("library loader: " + loaderName(WeakRef.class.getClassLoader()));
     System.out.println("deploy thread: " + describe(self) + ", local " + localState());
-    System.out.println("engine thread before first use: " + (isEngineAbsent() ? "none" : "running"));
+    System.out.println("engine thread before first use: "
+        + (engineThreads().isEmpty() ? "none" : "running"));
     String[] seen = new String[1];
     Object referent = new Object();
     // The first use of the engine: WeakRef's registration initializes Reclaimer, which starts the
@@ -84,13 +79,15 @@ public final class EngineThreadLoaderChild implements Runnable {
     Reference.reachabilityFence(ref);
   }
 
-  private static boolean isEngineAbsent() {
+  /** The live threads named like the engine's, described. */
+  private static List<String> engineThreads() {
+    List<String> engines = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().equals(ENGINE)) {
-        return false;
+        engines.add(describe(t));
       }
     }
-    return true;
+    return engines;
   }
 
   private static String localState() {
@@ -106,7 +103,7 @@ public final class EngineThreadLoaderChild implements Runnable {
     return l == null ? "null" : String.valueOf(l.getName());
   }
 
-  /** Defines only {@link EngineThreadLoaderChild} itself from {@code classes}; the rest it delegates. */
+  /** Defines only {@link EngineThreadLoaderChild} from {@code classes}; the rest it delegates. */
   static final class ThrowawayLoader extends URLClassLoader {
     ThrowawayLoader(URL classes) {
       super("throwaway", new URL[] {classes}, ClassLoader.getSystemClassLoader());

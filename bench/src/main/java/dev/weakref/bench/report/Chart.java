@@ -10,7 +10,7 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-/** Draws the targets' cost ratios (ours / best peer) next to their bounds, with XChart, on a log scale. */
+/** Draws the targets' cost ratios (ours / best peer) next to their bounds: XChart, log scale. */
 final class Chart {
   private Chart() {}
 
@@ -34,7 +34,7 @@ final class Chart {
         .title("weakref vs the best peer: cost ratio (lower is better; at or under the bound = met)")
         .xAxisTitle("target").yAxisTitle("cost(ours) / cost(best peer), log scale").build();
     // Log scale: ratios span from about 0.25 to 25, and 0.5x is as far below parity as 2x is above.
-    // A bar chart anchors its axis at 0, which a log axis cannot show: start it below the smallest bar.
+    // Bars anchor the axis at 0, which a log axis cannot show: start it below the smallest bar.
     chart.getStyler().setYAxisLogarithmic(true);
     double smallest = Math.min(
         measured.stream().mapToDouble(Double::doubleValue).min().orElse(1),
