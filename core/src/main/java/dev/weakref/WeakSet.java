@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * strongly. Actions of a thread before it adds an element <i>happen-before</i> the actions of a
  * thread that finds it.
  *
+ * <p>As in {@code ConcurrentHashMap}, the elements' {@code equals} may run while the set holds one
+ * of its internal locks, so an {@code equals} must not use this same set: a read from it can
+ * deadlock against other threads, and a change can also be lost.
+ *
  * <p>{@code null} elements are refused with {@code NullPointerException}, elements of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}.
  * Queries with such an element just find nothing; a {@code null} query throws.

@@ -26,6 +26,11 @@ import java.util.function.Consumer;
  * the mapping they returned last (and the one they will return next) strongly. Actions of a thread
  * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
  *
+ * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (and the values', for
+ * {@code remove(key, value)}, {@code replace} and {@code containsValue}) may run while the
+ * dictionary holds one of its internal locks, so an {@code equals} must not use this same
+ * dictionary: a read from it can deadlock against other threads, and a change can also be lost.
+ *
  * <p>{@code null} keys and values are refused with {@code NullPointerException}; values of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}
  * (as Python refuses {@code int}).
