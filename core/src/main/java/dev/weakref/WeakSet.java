@@ -27,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  * thread that finds it.
  *
  * <p>As in {@code ConcurrentHashMap}, the elements' {@code equals} may run while the set holds one
- * of its internal locks, so an {@code equals} must not use this same set: a read from it can
- * deadlock against other threads, and a change can also be lost.
+ * of its internal locks. An {@code equals} that changes this same set loses nothing: the operation
+ * that called it looks again, as Python's {@code set} does. But an {@code equals} that uses the set
+ * while other threads use it too can deadlock.
  *
  * <p>{@code null} elements are refused with {@code NullPointerException}, elements of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}.

@@ -37,6 +37,12 @@ import org.jspecify.annotations.Nullable;
  * count moved looks again under the lock (the pattern of the engine's {@code Registry}). With weak
  * keys, replacing the value of a present key takes no lock either: see {@link #setStrong}.
  *
+ * <p><b>User code under a lock.</b> Writers call the user's {@code equals} holding their stripe's
+ * lock. One that re-enters this table on the same thread (monitors are reentrant) may resize it or
+ * change the stripe; each writer checks for that after every such call ({@link #moved}) and walks
+ * again, so a change made from {@code equals} loses nothing (an {@code equals} that changes the
+ * table every time never lets the writer finish, as in CPython).
+ *
  * <p><b>Chains end in a sentinel, not {@code null}.</b> Every chain of a stripe's bins ends in
  * that stripe's sentinel entry (no referent, {@code strong} = the stripe). An entry reclaimed by
  * the collector walks its own {@code next} links to the sentinel to find its stripe, so entries
@@ -52,6 +58,8 @@ import org.jspecify.annotations.Nullable;
 final class WeakTable<K, V> {
   /** The strong side of a {@link WeakSet} entry. */
   static final Object PRESENT = new Object();
+  /** What {@link #takeStrong} and {@link #replaceStrong} return when a walk must start over. */
+  private static final Object RETRY = new Object();
 
   private static final int STRIPE_COUNT = 16;
   private static final int STRIPE_MASK = STRIPE_COUNT - 1;
@@ -409,34 +417,47 @@ final class WeakTable<K, V> {
     Stripe stripe = stripeFor(h);
     Entry[] grown;
     synchronized (stripe) {
-      Entry[] t = table;
-      int i = h & (t.length - 1);
-      Entry head = t[i];
-      Entry prev = null;
-      for (Entry e = head; e != null; prev = e, e = e.next) {
-        if (e.hash == h && matches(e, key)) {
-          V old = valueOf(e);
-          if (old == null) {
-            continue; // its value died just now: treat as absent
-          }
-          if (onlyIfAbsent) {
+      Entry[] t;
+      int i;
+      Entry head;
+      scan:
+      for (;;) {
+        t = table;
+        int m = stripe.mods;
+        i = h & (t.length - 1);
+        head = t[i];
+        Entry prev = null;
+        for (Entry e = head; e != null; prev = e, e = e.next) {
+          if (e.hash == h && matches(e, key)) {
+            if (moved(stripe, t, m)) {
+              continue scan;
+            }
+            V old = valueOf(e);
+            if (old == null) {
+              continue; // its value died just now: treat as absent
+            }
+            if (onlyIfAbsent) {
+              return old;
+            }
+            if (weakKeys) {
+              Object was = setStrong(e, value);
+              if (was == null) {
+                continue; // cannot happen under the lock: only lock holders remove entries
+              }
+              @SuppressWarnings("unchecked")
+              V v = (V) was;
+              return v;
+            }
+            if (!e.refersTo(value)) {
+              // Not cleared: a reader standing on e may still return its value, linearized before
+              // this put.
+              link(t, i, prev, newEntry(key, value, h, e.next));
+            }
             return old;
           }
-          if (weakKeys) {
-            Object was = setStrong(e, value);
-            if (was == null) {
-              continue; // cannot happen under the lock: only lock holders remove entries
-            }
-            @SuppressWarnings("unchecked")
-            V v = (V) was;
-            return v;
-          }
-          if (!e.refersTo(value)) {
-            // Not cleared: a reader standing on e may still return its value, linearized before
-            // this put.
-            link(t, i, prev, newEntry(key, value, h, e.next));
-          }
-          return old;
+        }
+        if (!moved(stripe, t, m)) {
+          break; // a miss
         }
       }
       Entry added = newEntry(key, value, h, head); // before mods goes odd: it may throw (OOME)
@@ -455,6 +476,17 @@ final class WeakTable<K, V> {
       resize(grown); // not under our stripe's lock: a resize takes all locks in order
     }
     return null;
+  }
+
+  /**
+   * Whether a lock holder's walk of stripe {@code stripe} in table {@code t}, begun when its
+   * {@code mods} was {@code m}, may have gone stale. Under the lock only the holder's own thread can
+   * change the stripe or the table, and only from the user's {@code equals}, re-entering this
+   * table: a resize (a new table) or an entry added or removed (new {@code mods}). The walk then
+   * starts over, as CPython's dict lookup does when {@code __eq__} changes the dict.
+   */
+  private boolean moved(Stripe stripe, Entry[] t, int m) {
+    return table != t || stripe.mods != m;
   }
 
   /*
@@ -486,38 +518,63 @@ final class WeakTable<K, V> {
     }
   }
 
-  /** Replaces the value of a weak-key entry if it matches {@code expected}; returns the old one. */
-  @SuppressWarnings("unchecked")
-  private @Nullable V replaceStrong(Entry e, @Nullable Object expected, V value) {
+  /**
+   * Under the lock of {@code stripe}, walking {@code t} since {@code mods} was {@code m}: replaces
+   * the value of a weak-key entry if it matches {@code expected}; returns the old one, null if it
+   * did not match, or {@link #RETRY} if the user's {@code equals} changed the table.
+   */
+  private @Nullable Object replaceStrong(
+      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected, Object value) {
     for (;;) {
       Object s = e.strong;
-      if (s == null || (expected != null && !(expected == s || expected.equals(s)))) {
+      if (s == null) {
         return null;
       }
+      if (expected != null && expected != s) {
+        boolean equal = expected.equals(s);
+        if (moved(stripe, t, m)) {
+          return RETRY;
+        }
+        if (!equal) {
+          return null;
+        }
+      }
       if (STRONG.weakCompareAndSet(e, s, value)) {
-        return (V) s;
+        return s;
       }
     }
   }
 
   /**
    * Takes the value of a weak-key entry if it matches {@code expected} ({@code null} matches any),
-   * leaving null; returns it, or null if it did not match. Under the stripe's lock. On success the
+   * leaving null; returns it, null if it did not match, or {@link #RETRY} if the user's
+   * {@code equals} changed the table (see {@link #moved}). Under the stripe's lock. On success the
    * stripe's {@code mods} is left odd (readers see "removed" once {@code strong} is null, before
    * the count has it), for {@link #unlink} to make even. The user's {@code equals} runs while
    * {@code mods} is even, so that an exception from it leaves the stripe as it was.
    */
-  private static @Nullable Object takeStrong(Stripe stripe, Entry e, @Nullable Object expected) {
+  private @Nullable Object takeStrong(
+      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected) {
     for (;;) {
       Object s = e.strong;
-      if (s == null || (expected != null && !(expected == s || expected.equals(s)))) {
+      if (s == null) {
         return null;
+      }
+      if (expected != null && expected != s) {
+        boolean equal = expected.equals(s);
+        if (moved(stripe, t, m)) {
+          return RETRY;
+        }
+        if (!equal) {
+          return null;
+        }
       }
       stripe.mods = stripe.mods + 1;
       if (STRONG.compareAndSet(e, s, null)) {
         return s;
       }
       stripe.mods = stripe.mods + 1; // a lock-free put replaced the value meanwhile: look again
+      m = stripe.mods;
     }
   }
 
@@ -560,34 +617,52 @@ final class WeakTable<K, V> {
     int h = hash(key);
     Stripe stripe = stripeFor(h);
     synchronized (stripe) {
-      Entry[] t = table;
-      int i = h & (t.length - 1);
-      Entry prev = null;
-      for (Entry e = t[i]; e != null; prev = e, e = e.next) {
-        if (e.hash == h && matches(e, key)) {
-          V old;
-          if (weakKeys) {
+      scan:
+      for (;;) {
+        Entry[] t = table;
+        int m = stripe.mods;
+        int i = h & (t.length - 1);
+        Entry prev = null;
+        for (Entry e = t[i]; e != null; prev = e, e = e.next) {
+          if (e.hash == h && matches(e, key)) {
+            if (moved(stripe, t, m)) {
+              continue scan;
+            }
+            Object old;
+            if (weakKeys) {
+              old = takeStrong(stripe, t, m, e, expected);
+              if (old == RETRY) {
+                continue scan;
+              }
+              if (old == null) {
+                return null;
+              }
+            } else {
+              old = valueOf(e);
+              if (old == null) {
+                continue;
+              }
+              if (expected != null && expected != old) {
+                boolean equal = expected.equals(old);
+                if (moved(stripe, t, m)) {
+                  continue scan;
+                }
+                if (!equal) {
+                  return null;
+                }
+              }
+              stripe.mods = stripe.mods + 1; // odd, as for weak keys
+            }
+            unlink(stripe, t, i, prev, e);
             @SuppressWarnings("unchecked")
-            V taken = (V) takeStrong(stripe, e, expected);
-            if (taken == null) {
-              return null;
-            }
-            old = taken;
-          } else {
-            old = valueOf(e);
-            if (old == null) {
-              continue;
-            }
-            if (expected != null && !(expected == old || expected.equals(old))) {
-              return null;
-            }
-            stripe.mods = stripe.mods + 1; // odd, as for weak keys
+            V v = (V) old;
+            return v;
           }
-          unlink(stripe, t, i, prev, e);
-          return old;
+        }
+        if (!moved(stripe, t, m)) {
+          return null;
         }
       }
-      return null;
     }
   }
 
@@ -604,29 +679,52 @@ final class WeakTable<K, V> {
     checkKey(key);
     checkValue(value);
     int h = hash(key);
-    synchronized (stripeFor(h)) {
-      Entry[] t = table;
-      int i = h & (t.length - 1);
-      Entry prev = null;
-      for (Entry e = t[i]; e != null; prev = e, e = e.next) {
-        if (e.hash == h && matches(e, key)) {
-          if (weakKeys) {
-            return replaceStrong(e, expected, value);
+    Stripe stripe = stripeFor(h);
+    synchronized (stripe) {
+      scan:
+      for (;;) {
+        Entry[] t = table;
+        int m = stripe.mods;
+        int i = h & (t.length - 1);
+        Entry prev = null;
+        for (Entry e = t[i]; e != null; prev = e, e = e.next) {
+          if (e.hash == h && matches(e, key)) {
+            if (moved(stripe, t, m)) {
+              continue scan;
+            }
+            Object old;
+            if (weakKeys) {
+              old = replaceStrong(stripe, t, m, e, expected, value);
+              if (old == RETRY) {
+                continue scan;
+              }
+            } else {
+              old = valueOf(e);
+              if (old == null) {
+                continue;
+              }
+              if (expected != null && expected != old) {
+                boolean equal = expected.equals(old);
+                if (moved(stripe, t, m)) {
+                  continue scan;
+                }
+                if (!equal) {
+                  return null;
+                }
+              }
+              if (!e.refersTo(value)) {
+                link(t, i, prev, newEntry(key, value, h, e.next)); // as in put
+              }
+            }
+            @SuppressWarnings("unchecked")
+            V v = (V) old;
+            return v;
           }
-          V old = valueOf(e);
-          if (old == null) {
-            continue;
-          }
-          if (expected != null && !(expected == old || expected.equals(old))) {
-            return null;
-          }
-          if (!e.refersTo(value)) {
-            link(t, i, prev, newEntry(key, value, h, e.next)); // as in put
-          }
-          return old;
+        }
+        if (!moved(stripe, t, m)) {
+          return null;
         }
       }
-      return null;
     }
   }
 

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  *
  * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (and the values', for
  * {@code remove(key, value)}, {@code replace} and {@code containsValue}) may run while the
- * dictionary holds one of its internal locks, so an {@code equals} must not use this same
- * dictionary: a read from it can deadlock against other threads, and a change can also be lost.
+ * dictionary holds one of its internal locks. An {@code equals} that changes this same dictionary
+ * loses nothing: the operation that called it looks again, as Python's {@code dict} does. But an
+ * {@code equals} that uses the dictionary while other threads use it too can deadlock.
  *
  * <p>{@code null} keys and values are refused with {@code NullPointerException}; values of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}
