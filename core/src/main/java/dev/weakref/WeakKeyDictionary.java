@@ -31,11 +31,12 @@ import java.util.function.Consumer;
  * will return next) strongly. Actions of a thread
  * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
  *
- * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (and the values', for
- * {@code remove(key, value)}, {@code replace} and {@code containsValue}) may run while the
- * dictionary holds one of its internal locks. An {@code equals} that changes this same dictionary
- * loses nothing: the operation that called it looks again, as Python's {@code dict} does. But an
- * {@code equals} that uses the dictionary while other threads use it too can deadlock.
+ * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (never called by an
+ * {@link #identity()} dictionary), and in {@code remove(key, value)}, {@code replace(key, old, new)}
+ * and {@code containsValue} the given value's, may run while the dictionary holds one of its
+ * internal locks. An {@code equals} that changes this same dictionary loses nothing: the operation
+ * that called it looks again, as Python's {@code dict} does. But an {@code equals} that uses the
+ * dictionary while other threads use it too can deadlock.
  *
  * <p>{@code null} keys and values are refused with {@code NullPointerException}; keys of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}

@@ -37,11 +37,12 @@ import org.jspecify.annotations.Nullable;
  * count moved looks again under the lock (the pattern of the engine's {@code Registry}). With weak
  * keys, replacing the value of a present key takes no lock either: see {@link #setStrong}.
  *
- * <p><b>User code under a lock.</b> Writers call the user's {@code equals} holding their stripe's
- * lock. One that re-enters this table on the same thread (monitors are reentrant) may resize it or
- * change the stripe; each writer checks for that after every such call ({@link #moved}) and walks
- * again, so a change made from {@code equals} loses nothing (an {@code equals} that changes the
- * table every time never lets the writer finish, as in CPython).
+ * <p><b>User code under a lock.</b> Writers, and readers on their locked paths, call the user's
+ * {@code equals} holding their stripe's lock. One that re-enters this table on the same thread
+ * (monitors are reentrant) may resize it or change the stripe; each of them checks for that after
+ * every such call ({@link #moved}) and walks again, so a change made from {@code equals} loses
+ * nothing (an {@code equals} that changes the table every time never lets the caller finish, as in
+ * CPython). Lock-free walks need no such check: they already stand any change.
  *
  * <p><b>Chains end in a sentinel, not {@code null}.</b> Every chain of a stripe's bins ends in
  * that stripe's sentinel entry (no referent, {@code strong} = the stripe). An entry reclaimed by
@@ -152,7 +153,9 @@ final class WeakTable<K, V> {
     /**
      * Odd while a writer adds or removes an entry (readers may already see the change before
      * {@code count} does), bumped again when it is done; {@code size()} waits for an even value
-     * that stays the same over its two passes, so that it agrees with what readers saw.
+     * that stays the same over its two passes, so that it agrees with what readers saw. Every
+     * change to the stripe's chains moves it on, a replaced entry too: a lock holder that ran user
+     * code compares it to tell whether its walk went stale (see {@link #moved}).
      */
     volatile int mods;
 
@@ -256,8 +259,16 @@ final class WeakTable<K, V> {
     if (e != null || ((stamp & 1) == 0 && resizes == stamp)) {
       return e;
     }
-    synchronized (stripeFor(h)) {
-      return find(table, key, h);
+    Stripe stripe = stripeFor(h);
+    synchronized (stripe) {
+      for (;;) {
+        Entry[] t = table;
+        int m = stripe.mods;
+        e = find(t, key, h);
+        if (!moved(stripe, t, m)) {
+          return e;
+        }
+      }
     }
   }
 
@@ -300,14 +311,25 @@ final class WeakTable<K, V> {
       Stripe stripe = stripes[s];
       // Under the lock: a resize relinks entries in place, and a lock-free walk could skip one.
       synchronized (stripe) {
-        Entry[] t = table;
-        for (int i = s; i < t.length; i += STRIPE_COUNT) {
-          for (Entry e = t[i]; e != stripe.end; e = e.next) {
-            Object v = valueOf(e);
-            if (v != null && (v == value || value.equals(v)) && keyOf(e) != null) {
-              return true;
+        scan:
+        for (;;) {
+          Entry[] t = table;
+          int m = stripe.mods;
+          for (int i = s; i < t.length; i += STRIPE_COUNT) {
+            for (Entry e = t[i]; e != stripe.end; e = e.next) {
+              Object v = valueOf(e);
+              if (v != null) {
+                boolean equal = v == value || value.equals(v);
+                if (moved(stripe, t, m)) {
+                  continue scan;
+                }
+                if (equal && keyOf(e) != null) {
+                  return true;
+                }
+              }
             }
           }
+          break;
         }
       }
     }
@@ -450,8 +472,8 @@ final class WeakTable<K, V> {
             }
             if (!e.refersTo(value)) {
               // Not cleared: a reader standing on e may still return its value, linearized before
-              // this put.
-              link(t, i, prev, newEntry(key, value, h, e.next));
+              // this put. The entry keeps its key object, as a dict and a HashMap do.
+              relink(stripe, t, i, prev, new Entry(value, h, e.strong, e.next));
             }
             return old;
           }
@@ -480,10 +502,12 @@ final class WeakTable<K, V> {
 
   /**
    * Whether a lock holder's walk of stripe {@code stripe} in table {@code t}, begun when its
-   * {@code mods} was {@code m}, may have gone stale. Under the lock only the holder's own thread can
-   * change the stripe or the table, and only from the user's {@code equals}, re-entering this
-   * table: a resize (a new table) or an entry added or removed (new {@code mods}). The walk then
-   * starts over, as CPython's dict lookup does when {@code __eq__} changes the dict.
+   * {@code mods} was {@code m}, may have gone stale. While the lock is held, only the holder's own
+   * thread can link or unlink the stripe's entries or replace the table, and only from the user's
+   * {@code equals}, re-entering this table: a resize (a new table), or an entry added, removed or
+   * replaced (new {@code mods}). (Other threads may still CAS an entry's {@code strong}: the CAS
+   * loops handle that.) The walk then starts over, as CPython's dict lookup does when
+   * {@code __eq__} changes the dict.
    */
   private boolean moved(Stripe stripe, Entry[] t, int m) {
     return table != t || stripe.mods != m;
@@ -584,6 +608,17 @@ final class WeakTable<K, V> {
     } else {
       prev.next = replacement;
     }
+  }
+
+  /**
+   * Weak values: puts {@code replacement} where {@code prev}'s successor was. The count stays, but
+   * {@code mods} moves on (by two, so it stays even), so that a writer whose walk has gone stale
+   * (see {@link #moved}) sees it.
+   */
+  private static void relink(
+      Stripe stripe, Entry[] t, int i, @Nullable Entry prev, Entry replacement) {
+    link(t, i, prev, replacement);
+    stripe.mods = stripe.mods + 2;
   }
 
   /** Doubles the table, unless another thread has already replaced {@code old}. */
@@ -713,7 +748,7 @@ final class WeakTable<K, V> {
                 }
               }
               if (!e.refersTo(value)) {
-                link(t, i, prev, newEntry(key, value, h, e.next)); // as in put
+                relink(stripe, t, i, prev, new Entry(value, h, e.strong, e.next)); // as in put
               }
             }
             @SuppressWarnings("unchecked")

@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * the mapping they returned last (and the one they will return next) strongly. Actions of a thread
  * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
  *
- * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (and the values', for
- * {@code remove(key, value)}, {@code replace} and {@code containsValue}) may run while the
+ * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals}, and in {@code remove(key, value)},
+ * {@code replace(key, old, new)} and {@code containsValue} the given value's, may run while the
  * dictionary holds one of its internal locks. An {@code equals} that changes this same dictionary
  * loses nothing: the operation that called it looks again, as Python's {@code dict} does. But an
  * {@code equals} that uses the dictionary while other threads use it too can deadlock.

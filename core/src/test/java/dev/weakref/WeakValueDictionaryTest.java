@@ -108,6 +108,27 @@ final class WeakValueDictionaryTest {
   }
 
   @Test
+  void putAndReplace_withAnEqualKey_keepTheOriginalKeyObject() {
+    // As a Python dict and a HashMap do: the new value goes in, the key object already there stays.
+    WeakValueDictionary<Obj, Obj> d = new WeakValueDictionary<>();
+    Obj original = new Obj("k");
+    Obj v1 = new Obj("v1");
+    Obj v2 = new Obj("v2");
+    Obj v3 = new Obj("v3");
+    d.put(original, v1);
+    assertSame(v1, d.put(new Obj("k"), v2));
+    assertSame(original, d.keySet().iterator().next());
+    assertSame(v2, d.replace(new Obj("k"), v3));
+    assertSame(original, d.keySet().iterator().next());
+    assertTrue(d.replace(new Obj("k"), v3, v1));
+    assertSame(original, d.keySet().iterator().next());
+    assertSame(v1, d.get(original));
+    assertEquals(1, d.size());
+    java.lang.ref.Reference.reachabilityFence(v2);
+    java.lang.ref.Reference.reachabilityFence(v3);
+  }
+
+  @Test
   void put_replacingAValue_dropsTheOldOne_withoutANotification() {
     WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
     List<String> reclaimedKeys = new CopyOnWriteArrayList<>();
