@@ -93,7 +93,8 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
    * Maps {@code key} to {@code value}, holding the weak side (the key of a {@link WeakKeyDictionary},
    * the value of a {@link WeakValueDictionary}) weakly and the other strongly.
    *
-   * <p>Python: {@code d[key] = value}.
+   * <p>Python: {@code d[key] = value}. If an equal key is already there, that key object stays and
+   * only its value changes, as in a {@code dict} and a {@code HashMap}.
    *
    * @param key the key
    * @param value the value
@@ -151,7 +152,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   }
 
   /**
-   * Replaces the value of {@code key} if it is mapped.
+   * Replaces the value of {@code key} if it is mapped. The key object already there stays.
    *
    * @param key the key
    * @param value the new value
@@ -166,6 +167,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
 
   /**
    * Replaces the value of {@code key} if it is mapped to a value {@code equals} to {@code oldValue}.
+   * The key object already there stays.
    *
    * @param key the key
    * @param oldValue the expected value

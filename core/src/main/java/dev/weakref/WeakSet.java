@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * <p>As in {@code ConcurrentHashMap}, the elements' {@code equals} (never called by an
  * {@link #identity()} set) may run while the set holds one of its internal locks. An
  * {@code equals} that changes this same set loses nothing: the operation that called it looks
- * again, as Python's {@code set} does. But an {@code equals} that uses the set while other threads
- * use it too can deadlock.
+ * again, as Python's {@code set} does (so one that changes it on every call never lets the
+ * operation finish). But an {@code equals} that uses the set while other threads use it too can
+ * deadlock.
  *
  * <p>{@code null} elements are refused with {@code NullPointerException}, elements of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}.

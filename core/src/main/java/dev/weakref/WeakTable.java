@@ -39,10 +39,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>User code under a lock.</b> Writers, and readers on their locked paths, call the user's
  * {@code equals} holding their stripe's lock. One that re-enters this table on the same thread
- * (monitors are reentrant) may resize it or change the stripe; each of them checks for that after
- * every such call ({@link #moved}) and walks again, so a change made from {@code equals} loses
- * nothing (an {@code equals} that changes the table every time never lets the caller finish, as in
- * CPython). Lock-free walks need no such check: they already stand any change.
+ * (monitors are reentrant) may resize it or change the stripe. Each of them checks for that
+ * ({@link #moved}) after a match and at the end of its walk, before it acts on what it found, and
+ * walks again if so: a change made from {@code equals} loses nothing (an {@code equals} that
+ * changes the table every time never lets the caller finish, as in CPython). Going on along a
+ * stale chain after a mismatch is safe: chains stay acyclic and end in the same sentinel. Lock-free
+ * walks need no such check: they already stand any change.
  *
  * <p><b>Chains end in a sentinel, not {@code null}.</b> Every chain of a stripe's bins ends in
  * that stripe's sentinel entry (no referent, {@code strong} = the stripe). An entry reclaimed by
@@ -153,11 +155,15 @@ final class WeakTable<K, V> {
     /**
      * Odd while a writer adds or removes an entry (readers may already see the change before
      * {@code count} does), bumped again when it is done; {@code size()} waits for an even value
-     * that stays the same over its two passes, so that it agrees with what readers saw. Every
-     * change to the stripe's chains moves it on, a replaced entry too: a lock holder that ran user
-     * code compares it to tell whether its walk went stale (see {@link #moved}).
+     * that stays the same over its two passes, so that it agrees with what readers saw.
      */
     volatile int mods;
+    /**
+     * Bumped (under the lock) when a weak-value entry is replaced by a new one: the count stays, so
+     * {@link #mods} does not move, but a walk that stood on the old entry went stale. With
+     * {@code mods}, what {@link #moved} compares; not volatile, as only lock holders use it.
+     */
+    int replaced;
 
     Stripe(WeakTable<?, ?> owner) {
       this.owner = owner;
@@ -263,7 +269,7 @@ final class WeakTable<K, V> {
     synchronized (stripe) {
       for (;;) {
         Entry[] t = table;
-        int m = stripe.mods;
+        int m = stamp(stripe);
         e = find(t, key, h);
         if (!moved(stripe, t, m)) {
           return e;
@@ -314,7 +320,7 @@ final class WeakTable<K, V> {
         scan:
         for (;;) {
           Entry[] t = table;
-          int m = stripe.mods;
+          int m = stamp(stripe);
           for (int i = s; i < t.length; i += STRIPE_COUNT) {
             for (Entry e = t[i]; e != stripe.end; e = e.next) {
               Object v = valueOf(e);
@@ -445,7 +451,7 @@ final class WeakTable<K, V> {
       scan:
       for (;;) {
         t = table;
-        int m = stripe.mods;
+        int m = stamp(stripe);
         i = h & (t.length - 1);
         head = t[i];
         Entry prev = null;
@@ -502,15 +508,20 @@ final class WeakTable<K, V> {
 
   /**
    * Whether a lock holder's walk of stripe {@code stripe} in table {@code t}, begun when its
-   * {@code mods} was {@code m}, may have gone stale. While the lock is held, only the holder's own
+   * {@link #stamp} was {@code m}, may have gone stale. While the lock is held, only the holder's own
    * thread can link or unlink the stripe's entries or replace the table, and only from the user's
    * {@code equals}, re-entering this table: a resize (a new table), or an entry added, removed or
-   * replaced (new {@code mods}). (Other threads may still CAS an entry's {@code strong}: the CAS
+   * replaced (a new stamp). (Other threads may still CAS an entry's {@code strong}: the CAS
    * loops handle that.) The walk then starts over, as CPython's dict lookup does when
    * {@code __eq__} changes the dict.
    */
   private boolean moved(Stripe stripe, Entry[] t, int m) {
-    return table != t || stripe.mods != m;
+    return table != t || stamp(stripe) != m;
+  }
+
+  /** What {@link #moved} compares: changes whenever an entry of the stripe is linked or unlinked. */
+  private static int stamp(Stripe stripe) {
+    return stripe.mods + stripe.replaced;
   }
 
   /*
@@ -598,7 +609,7 @@ final class WeakTable<K, V> {
         return s;
       }
       stripe.mods = stripe.mods + 1; // a lock-free put replaced the value meanwhile: look again
-      m = stripe.mods;
+      m = stamp(stripe);
     }
   }
 
@@ -611,14 +622,14 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * Weak values: puts {@code replacement} where {@code prev}'s successor was. The count stays, but
-   * {@code mods} moves on (by two, so it stays even), so that a writer whose walk has gone stale
-   * (see {@link #moved}) sees it.
+   * Weak values: puts {@code replacement} where {@code prev}'s successor was. The count stays, and
+   * so does {@code mods} ({@code size()} need not look again), but {@link Stripe#replaced} moves
+   * on, so that a walk gone stale sees it (see {@link #moved}).
    */
   private static void relink(
       Stripe stripe, Entry[] t, int i, @Nullable Entry prev, Entry replacement) {
     link(t, i, prev, replacement);
-    stripe.mods = stripe.mods + 2;
+    stripe.replaced++;
   }
 
   /** Doubles the table, unless another thread has already replaced {@code old}. */
@@ -655,7 +666,7 @@ final class WeakTable<K, V> {
       scan:
       for (;;) {
         Entry[] t = table;
-        int m = stripe.mods;
+        int m = stamp(stripe);
         int i = h & (t.length - 1);
         Entry prev = null;
         for (Entry e = t[i]; e != null; prev = e, e = e.next) {
@@ -719,7 +730,7 @@ final class WeakTable<K, V> {
       scan:
       for (;;) {
         Entry[] t = table;
-        int m = stripe.mods;
+        int m = stamp(stripe);
         int i = h & (t.length - 1);
         Entry prev = null;
         for (Entry e = t[i]; e != null; prev = e, e = e.next) {

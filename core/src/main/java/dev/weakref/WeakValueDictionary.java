@@ -29,8 +29,9 @@ import java.util.function.Consumer;
  * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals}, and in {@code remove(key, value)},
  * {@code replace(key, old, new)} and {@code containsValue} the given value's, may run while the
  * dictionary holds one of its internal locks. An {@code equals} that changes this same dictionary
- * loses nothing: the operation that called it looks again, as Python's {@code dict} does. But an
- * {@code equals} that uses the dictionary while other threads use it too can deadlock.
+ * loses nothing: the operation that called it looks again, as Python's {@code dict} does (so one
+ * that changes it on every call never lets the operation finish). But an {@code equals} that uses
+ * the dictionary while other threads use it too can deadlock.
  *
  * <p>{@code null} keys and values are refused with {@code NullPointerException}; values of JDK
  * value-based classes ({@code Integer}, {@code LocalDate}…) with {@code IllegalArgumentException}

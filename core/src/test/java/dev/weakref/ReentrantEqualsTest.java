@@ -141,7 +141,7 @@ final class ReentrantEqualsTest {
       e2.meddles = meddles;
       e2.meddle = () -> {
         for (int i = 0; i < FILL; i++) {
-          s.add(fresh(held));
+          s.add(freshKey(held));
         }
       };
       assertTrue(s.add(e2));
@@ -242,6 +242,38 @@ final class ReentrantEqualsTest {
     }
   }
 
+  @Test
+  void get_whoseEqualsGrowsTheDictionaryThenPutsTheKeyBackUnderTheLock_findsIt() {
+    // Whatever the number of resizes: the first equals (lock-free) grows the table and puts the
+    // target back, so the lock-free look misses while the table changed and looks again under the
+    // lock. There the second equals, matching the target's entry, puts the target back once more:
+    // the entry it matched is gone, and only a second walk finds the new one.
+    for (Supplier<Map<Object, Object>> make : dictionaries()) {
+      Map<Object, Object> d = make.get();
+      List<Object> held = new ArrayList<>();
+      Meddler target = new Meddler(7, null);
+      Object v = new Object();
+      d.put(target, v);
+      Meddler ahead = new Meddler(7, null);
+      d.put(ahead, ahead); // the chain: ahead, then target
+      Meddler query = new Meddler(7, target);
+      query.meddles = 2;
+      query.meddle = () -> {
+        if (query.meddles == 1) { // the first call
+          for (int i = 0; i < FILL; i++) {
+            d.put(freshKey(held), fresh(held));
+          }
+        }
+        assertSame(v, d.remove(target));
+        assertNull(d.put(target, v));
+      };
+      assertSame(v, d.get(query), d.getClass().getSimpleName() + ": get missed a present key");
+      assertEquals(2 + held.size() / 2, d.size());
+      Reference.reachabilityFence(v);
+      Reference.reachabilityFence(ahead);
+    }
+  }
+
   /* ---- Replacing or removing an entry from equals (weak values relink the chain) ---- */
 
   @Test
@@ -281,7 +313,8 @@ final class ReentrantEqualsTest {
       query.meddle = () -> d.put(kB, vB2);
       assertSame(vA, d.put(query, vNew));
       assertSame(vB2, d.get(kB));
-      assertSame(vNew, d.get(kA), d.getClass().getSimpleName() + " lost the outer put");
+      // Looked up with query: its equals is the one that matches kA (kA's equals only matches kA).
+      assertSame(vNew, d.get(query), d.getClass().getSimpleName() + " lost the outer put");
       assertEquals(2, d.size());
       Reference.reachabilityFence(vA);
       Reference.reachabilityFence(vB);
