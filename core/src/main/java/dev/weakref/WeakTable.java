@@ -325,11 +325,11 @@ final class WeakTable<K, V> {
             for (Entry e = t[i]; e != stripe.end; e = e.next) {
               Object v = valueOf(e);
               if (v != null) {
-                boolean equal = v == value || value.equals(v);
-                if (moved(stripe, t, m)) {
+                int c = compare(stripe, t, m, value, v);
+                if (c == STALE) {
                   continue scan;
                 }
-                if (equal && keyOf(e) != null) {
+                if (c == MATCH && keyOf(e) != null) {
                   return true;
                 }
               }
@@ -508,18 +508,40 @@ final class WeakTable<K, V> {
 
   /**
    * Whether a lock holder's walk of stripe {@code stripe} in table {@code t}, begun when its
-   * {@link #stamp} was {@code m}, may have gone stale. While the lock is held, only the holder's own
-   * thread can link or unlink the stripe's entries or replace the table, and only from the user's
-   * {@code equals}, re-entering this table: a resize (a new table), or an entry added, removed or
-   * replaced (a new stamp). (Other threads may still CAS an entry's {@code strong}: the CAS
-   * loops handle that.) The walk then starts over, as CPython's dict lookup does when
+   * {@link #stamp} was {@code m}, may have gone stale. While the lock is held, only the holder's
+   * own thread can link or unlink the stripe's entries or replace the table, and only from the
+   * user's {@code equals}, re-entering this table: a resize (a new table), or an entry added,
+   * removed or replaced (a new stamp). (Other threads may still CAS an entry's {@code strong}: the
+   * CAS loops handle that.) The walk then starts over, as CPython's dict lookup does when
    * {@code __eq__} changes the dict.
    */
   private boolean moved(Stripe stripe, Entry[] t, int m) {
     return table != t || stamp(stripe) != m;
   }
 
-  /** What {@link #moved} compares: changes whenever an entry of the stripe is linked or unlinked. */
+  /** {@link #compare}'s answers. */
+  private static final int MATCH = 0;
+  private static final int MISMATCH = 1;
+  private static final int STALE = 2;
+
+  /**
+   * Under the lock, walking {@code t} since the stripe's stamp was {@code m}: whether the value
+   * {@code current} matches {@code expected} ({@code null} matches any), by the user's
+   * {@code equals} if need be; {@link #STALE} if that {@code equals} changed the table (see
+   * {@link #moved}), and the walk must start over.
+   */
+  private int compare(Stripe stripe, Entry[] t, int m, @Nullable Object expected, Object current) {
+    if (expected == null || expected == current) {
+      return MATCH;
+    }
+    boolean equal = expected.equals(current);
+    return moved(stripe, t, m) ? STALE : equal ? MATCH : MISMATCH;
+  }
+
+  /**
+   * What {@link #moved} compares: it moves whenever an entry of the stripe is linked, unlinked or
+   * replaced.
+   */
   private static int stamp(Stripe stripe) {
     return stripe.mods + stripe.replaced;
   }
@@ -554,7 +576,7 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * Under the lock of {@code stripe}, walking {@code t} since {@code mods} was {@code m}: replaces
+   * Under the lock of {@code stripe}, walking {@code t} since its stamp was {@code m}: replaces
    * the value of a weak-key entry if it matches {@code expected}; returns the old one, null if it
    * did not match, or {@link #RETRY} if the user's {@code equals} changed the table.
    */
@@ -565,14 +587,9 @@ final class WeakTable<K, V> {
       if (s == null) {
         return null;
       }
-      if (expected != null && expected != s) {
-        boolean equal = expected.equals(s);
-        if (moved(stripe, t, m)) {
-          return RETRY;
-        }
-        if (!equal) {
-          return null;
-        }
+      int c = compare(stripe, t, m, expected, s);
+      if (c != MATCH) {
+        return c == STALE ? RETRY : null;
       }
       if (STRONG.weakCompareAndSet(e, s, value)) {
         return s;
@@ -595,14 +612,9 @@ final class WeakTable<K, V> {
       if (s == null) {
         return null;
       }
-      if (expected != null && expected != s) {
-        boolean equal = expected.equals(s);
-        if (moved(stripe, t, m)) {
-          return RETRY;
-        }
-        if (!equal) {
-          return null;
-        }
+      int c = compare(stripe, t, m, expected, s);
+      if (c != MATCH) {
+        return c == STALE ? RETRY : null;
       }
       stripe.mods = stripe.mods + 1;
       if (STRONG.compareAndSet(e, s, null)) {
@@ -688,14 +700,12 @@ final class WeakTable<K, V> {
               if (old == null) {
                 continue;
               }
-              if (expected != null && expected != old) {
-                boolean equal = expected.equals(old);
-                if (moved(stripe, t, m)) {
-                  continue scan;
-                }
-                if (!equal) {
-                  return null;
-                }
+              int c = compare(stripe, t, m, expected, old);
+              if (c == STALE) {
+                continue scan;
+              }
+              if (c == MISMATCH) {
+                return null;
               }
               stripe.mods = stripe.mods + 1; // odd, as for weak keys
             }
@@ -749,14 +759,12 @@ final class WeakTable<K, V> {
               if (old == null) {
                 continue;
               }
-              if (expected != null && expected != old) {
-                boolean equal = expected.equals(old);
-                if (moved(stripe, t, m)) {
-                  continue scan;
-                }
-                if (!equal) {
-                  return null;
-                }
+              int c = compare(stripe, t, m, expected, old);
+              if (c == STALE) {
+                continue scan;
+              }
+              if (c == MISMATCH) {
+                return null;
               }
               if (!e.refersTo(value)) {
                 relink(stripe, t, i, prev, new Entry(value, h, e.strong, e.next)); // as in put

@@ -83,7 +83,7 @@ final class ReentrantEqualsTest {
     return o;
   }
 
-  /** Makes the meddler's next {@code times} equals calls each put FILL new mappings into {@code map}. */
+  /** Makes the meddler's next {@code times} equals calls each put FILL new mappings in the map. */
   private static void grow(Meddler m, int times, Map<Object, Object> map, List<Object> held) {
     m.meddles = times;
     m.meddle = () -> {
