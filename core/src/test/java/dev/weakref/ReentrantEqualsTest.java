@@ -296,56 +296,61 @@ final class ReentrantEqualsTest {
     }
   }
 
+  /**
+   * Two keys in one bin, {@code kB} ahead of {@code kA}, mapped to {@code vB} and {@code vA}. It
+   * holds every value it makes, so a weak-value dictionary keeps them while it is reachable.
+   */
+  static final class TwoInABin {
+    final Map<Object, Object> d;
+    final Meddler kA = new Meddler(7, null);
+    final Meddler kB = new Meddler(7, null);
+    final Object vA = new Object();
+    final Object vB = new Object();
+    final Object vB2 = new Object();
+    final Object vNew = new Object();
+
+    TwoInABin(Map<Object, Object> d) {
+      this.d = d;
+      d.put(kA, vA);
+      d.put(kB, vB); // the chain: kB, then kA
+    }
+
+    /** Arms {@code m}: its first equals replaces kB's value by vB2 (with weak values, a relink). */
+    Meddler replacingB(Meddler m) {
+      m.meddles = 1;
+      m.meddle = () -> d.put(kB, vB2);
+      return m;
+    }
+
+    void assertBReplaced() {
+      assertSame(vB2, d.get(kB));
+      assertEquals(2, d.size());
+    }
+  }
+
   @Test
   void put_ofAPresentKeyWhoseEqualsReplacesTheValueBeforeIt_replaces() {
     for (Supplier<Map<Object, Object>> make : dictionaries()) {
-      Map<Object, Object> d = make.get();
-      Object vA = new Object();
-      Object vB = new Object();
-      Object vB2 = new Object();
-      Object vNew = new Object();
-      Meddler kA = new Meddler(7, null);
-      Meddler kB = new Meddler(7, null);
-      d.put(kA, vA);
-      d.put(kB, vB); // the chain: kB, then kA
-      Meddler query = new Meddler(7, kA); // equals kA; comparing it with kB replaces kB's value
-      query.meddles = 1;
-      query.meddle = () -> d.put(kB, vB2);
-      assertSame(vA, d.put(query, vNew));
-      assertSame(vB2, d.get(kB));
+      TwoInABin c = new TwoInABin(make.get());
+      // query equals kA; comparing it with kB (ahead of kA) replaces kB's value
+      Meddler query = c.replacingB(new Meddler(7, c.kA));
+      assertSame(c.vA, c.d.put(query, c.vNew));
+      c.assertBReplaced();
       // Looked up with query: its equals is the one that matches kA (kA's equals only matches kA).
-      assertSame(vNew, d.get(query), d.getClass().getSimpleName() + " lost the outer put");
-      assertEquals(2, d.size());
-      Reference.reachabilityFence(vA);
-      Reference.reachabilityFence(vB);
-      Reference.reachabilityFence(vB2);
-      Reference.reachabilityFence(vNew);
+      assertSame(c.vNew, c.d.get(query), c.d.getClass().getSimpleName() + " lost the outer put");
+      Reference.reachabilityFence(c);
     }
   }
 
   @Test
   void replace_whoseExpectedEqualsReplacesTheValueBeforeIt_replaces() {
     for (Supplier<Map<Object, Object>> make : dictionaries()) {
-      Map<Object, Object> d = make.get();
-      Object vA = new Object();
-      Object vB = new Object();
-      Object vB2 = new Object();
-      Object vNew = new Object();
-      Meddler kA = new Meddler(7, null);
-      Meddler kB = new Meddler(7, null);
-      d.put(kA, vA);
-      d.put(kB, vB); // the chain: kB, then kA
-      Meddler expected = new Meddler(0, vA);
-      expected.meddles = 1;
-      expected.meddle = () -> d.put(kB, vB2);
-      assertTrue(d.replace(kA, expected, vNew));
-      assertSame(vB2, d.get(kB));
-      assertSame(vNew, d.get(kA), d.getClass().getSimpleName() + " lost the outer replace");
-      assertEquals(2, d.size());
-      Reference.reachabilityFence(vA);
-      Reference.reachabilityFence(vB);
-      Reference.reachabilityFence(vB2);
-      Reference.reachabilityFence(vNew);
+      TwoInABin c = new TwoInABin(make.get());
+      Meddler expected = c.replacingB(new Meddler(0, c.vA));
+      assertTrue(c.d.replace(c.kA, expected, c.vNew));
+      c.assertBReplaced();
+      assertSame(c.vNew, c.d.get(c.kA), c.d.getClass().getSimpleName() + " lost the outer replace");
+      Reference.reachabilityFence(c);
     }
   }
 
