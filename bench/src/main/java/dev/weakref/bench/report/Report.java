@@ -237,7 +237,7 @@ public final class Report {
           .append(v.peer() == null ? "—" : fmt(v.peer())).append(" | ")
           .append(Double.isNaN(v.ratio()) ? "—" : String.format(Locale.ROOT, "%.2f×", v.ratio()))
           .append(" | ").append(v.target().boundText()).append(" | ")
-          .append(v.met() ? "met" : "**not met**").append(" |\n");
+          .append(v.verdictText()).append(" |\n");
     }
     sb.append("\n### All rows (median of fork means; forks in brackets)\n\n")
         .append("Ours in bold; \"speed vs best peer\" is ours relative to the fastest other row of the")

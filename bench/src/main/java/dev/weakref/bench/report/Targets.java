@@ -40,8 +40,17 @@ final class Targets {
     }
   }
 
-  /** The outcome: {@code ratio} is cost(ours) / cost(best peer); NaN if a row is missing. */
-  record Verdict(Target target, Report.Row ours, Report.Row peer, double ratio, boolean met) {}
+  /**
+   * The outcome: {@code ratio} is cost(ours) / cost(best peer), NaN if a row is missing;
+   * {@code close} says that a target not met missed its bound by at most 0.5%, which a median of
+   * three forks on these machines cannot tell from parity.
+   */
+  record Verdict(
+      Target target, Report.Row ours, Report.Row peer, double ratio, boolean met, boolean close) {
+    String verdictText() {
+      return met ? "met" : close ? "**not met** (within 0.5%: parity)" : "**not met**";
+    }
+  }
 
   static final List<Target> ALL = List.of(
       new Target("WeakRef.get() vs WeakReference.get()",
@@ -86,13 +95,16 @@ final class Targets {
         }
       }
       if (ours == null || best == null) {
-        out.add(new Verdict(t, ours, best, Double.NaN, false));
+        out.add(new Verdict(t, ours, best, Double.NaN, false, false));
         continue;
       }
       double ratio = 1 / Report.speedup(ours, best);
-      // Within 0.5% counts as met: a median of three runs cannot resolve less (and a byte count of
-      // 48.390 against 48.389 per entry is equality, not a loss).
-      out.add(new Verdict(t, ours, best, ratio, ratio <= t.bound() * 1.005));
+      // A timed row meets its bound only at or under it: one 0.4% behind is reported as "not met,
+      // within 0.5%", not as met. A byte count is exact, and 48.390 against 48.389 bytes per entry
+      // (array rounding) is equality, so bytes keep a 0.5% allowance.
+      boolean close = ratio <= t.bound() * 1.005;
+      boolean met = ratio <= t.bound() || (close && ours.unit().startsWith("B/"));
+      out.add(new Verdict(t, ours, best, ratio, met, close && !met));
     }
     return out;
   }
