@@ -61,7 +61,7 @@ import org.jspecify.annotations.Nullable;
 final class WeakTable<K, V> {
   /** The strong side of a {@link WeakSet} entry. */
   static final Object PRESENT = new Object();
-  /** What {@link #takeStrong} and {@link #replaceStrong} return when a walk must start over. */
+  /** What {@link #swapStrong} returns when a walk must start over. */
   private static final Object RETRY = new Object();
 
   private static final int STRIPE_COUNT = 16;
@@ -576,12 +576,17 @@ final class WeakTable<K, V> {
   }
 
   /**
-   * Under the lock of {@code stripe}, walking {@code t} since its stamp was {@code m}: replaces
-   * the value of a weak-key entry if it matches {@code expected}; returns the old one, null if it
-   * did not match, or {@link #RETRY} if the user's {@code equals} changed the table.
+   * Under the lock of {@code stripe}, walking {@code t} since its stamp was {@code m}: if the value
+   * of weak-key entry {@code e} matches {@code expected} ({@code null} matches any), sets it to
+   * {@code value}, or with a null {@code value} takes it (for a removal); returns the old value,
+   * null if it did not match, or {@link #RETRY} if the user's {@code equals} changed the table (see
+   * {@link #moved}). A successful take leaves the stripe's {@code mods} odd (readers see "removed"
+   * once {@code strong} is null, before the count has it), for {@link #unlink} to make even. The
+   * user's {@code equals} runs while {@code mods} is even, so that an exception from it leaves the
+   * stripe as it was.
    */
-  private @Nullable Object replaceStrong(
-      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected, Object value) {
+  private @Nullable Object swapStrong(
+      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected, @Nullable Object value) {
     for (;;) {
       Object s = e.strong;
       if (s == null) {
@@ -591,30 +596,11 @@ final class WeakTable<K, V> {
       if (c != MATCH) {
         return c == STALE ? RETRY : null;
       }
-      if (STRONG.weakCompareAndSet(e, s, value)) {
-        return s;
-      }
-    }
-  }
-
-  /**
-   * Takes the value of a weak-key entry if it matches {@code expected} ({@code null} matches any),
-   * leaving null; returns it, null if it did not match, or {@link #RETRY} if the user's
-   * {@code equals} changed the table (see {@link #moved}). Under the stripe's lock. On success the
-   * stripe's {@code mods} is left odd (readers see "removed" once {@code strong} is null, before
-   * the count has it), for {@link #unlink} to make even. The user's {@code equals} runs while
-   * {@code mods} is even, so that an exception from it leaves the stripe as it was.
-   */
-  private @Nullable Object takeStrong(
-      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected) {
-    for (;;) {
-      Object s = e.strong;
-      if (s == null) {
-        return null;
-      }
-      int c = compare(stripe, t, m, expected, s);
-      if (c != MATCH) {
-        return c == STALE ? RETRY : null;
+      if (value != null) {
+        if (STRONG.weakCompareAndSet(e, s, value)) {
+          return s;
+        }
+        continue; // a lock-free put replaced the value meanwhile: look again
       }
       stripe.mods = stripe.mods + 1;
       if (STRONG.compareAndSet(e, s, null)) {
@@ -671,7 +657,22 @@ final class WeakTable<K, V> {
 
   /** Removes the mapping for {@code key} if its value matches ({@code null} matches any). */
   @Nullable V remove(@Nullable Object key, @Nullable Object expected) {
-    Objects.requireNonNull(key, "null key");
+    return change(Objects.requireNonNull(key, "null key"), expected, null);
+  }
+
+  /** Replaces the value if the key is present and (unless {@code expected} is null) it matches. */
+  @Nullable V replace(K key, @Nullable Object expected, V value) {
+    checkKey(key);
+    checkValue(value);
+    return change(key, expected, value);
+  }
+
+  /**
+   * The locked walk behind {@link #remove} (a null {@code value}) and {@link #replace}: removes the
+   * mapping of {@code key}, or replaces its value, if its value matches {@code expected}
+   * ({@code null} matches any); returns the old value, or null if nothing matched.
+   */
+  private @Nullable V change(Object key, @Nullable Object expected, @Nullable Object value) {
     int h = hash(key);
     Stripe stripe = stripeFor(h);
     synchronized (stripe) {
@@ -688,7 +689,7 @@ final class WeakTable<K, V> {
             }
             Object old;
             if (weakKeys) {
-              old = takeStrong(stripe, t, m, e, expected);
+              old = swapStrong(stripe, t, m, e, expected, value);
               if (old == RETRY) {
                 continue scan;
               }
@@ -698,7 +699,7 @@ final class WeakTable<K, V> {
             } else {
               old = valueOf(e);
               if (old == null) {
-                continue;
+                continue; // its value died just now: treat as absent
               }
               int c = compare(stripe, t, m, expected, old);
               if (c == STALE) {
@@ -707,9 +708,15 @@ final class WeakTable<K, V> {
               if (c == MISMATCH) {
                 return null;
               }
-              stripe.mods = stripe.mods + 1; // odd, as for weak keys
+              if (value == null) {
+                stripe.mods = stripe.mods + 1; // odd, as swapStrong leaves it for weak keys
+              } else if (!e.refersTo(value)) {
+                relink(stripe, t, i, prev, new Entry(value, h, e.strong, e.next)); // as in put
+              }
             }
-            unlink(stripe, t, i, prev, e);
+            if (value == null) {
+              unlink(stripe, t, i, prev, e);
+            }
             @SuppressWarnings("unchecked")
             V v = (V) old;
             return v;
@@ -728,58 +735,6 @@ final class WeakTable<K, V> {
     e.clear(); // never enqueued now: a removed entry is not "reclaimed"
     stripe.count = stripe.count - 1;
     stripe.mods = stripe.mods + 1;
-  }
-
-  /** Replaces the value if the key is present and (unless {@code expected} is null) it matches. */
-  @Nullable V replace(K key, @Nullable Object expected, V value) {
-    checkKey(key);
-    checkValue(value);
-    int h = hash(key);
-    Stripe stripe = stripeFor(h);
-    synchronized (stripe) {
-      scan:
-      for (;;) {
-        Entry[] t = table;
-        int m = stamp(stripe);
-        int i = h & (t.length - 1);
-        Entry prev = null;
-        for (Entry e = t[i]; e != null; prev = e, e = e.next) {
-          if (e.hash == h && matches(e, key)) {
-            if (moved(stripe, t, m)) {
-              continue scan;
-            }
-            Object old;
-            if (weakKeys) {
-              old = replaceStrong(stripe, t, m, e, expected, value);
-              if (old == RETRY) {
-                continue scan;
-              }
-            } else {
-              old = valueOf(e);
-              if (old == null) {
-                continue;
-              }
-              int c = compare(stripe, t, m, expected, old);
-              if (c == STALE) {
-                continue scan;
-              }
-              if (c == MISMATCH) {
-                return null;
-              }
-              if (!e.refersTo(value)) {
-                relink(stripe, t, i, prev, new Entry(value, h, e.strong, e.next)); // as in put
-              }
-            }
-            @SuppressWarnings("unchecked")
-            V v = (V) old;
-            return v;
-          }
-        }
-        if (!moved(stripe, t, m)) {
-          return null;
-        }
-      }
-    }
   }
 
   /** Removes every entry and shrinks the table back to its smallest size. */
