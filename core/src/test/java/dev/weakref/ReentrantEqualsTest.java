@@ -83,14 +83,17 @@ final class ReentrantEqualsTest {
     return o;
   }
 
-  /** Makes the meddler's next {@code times} equals calls each put FILL new mappings in the map. */
+  /** Puts FILL new mappings in the map, enough to grow it several times, held by {@code held}. */
+  private static void fill(Map<Object, Object> map, List<Object> held) {
+    for (int i = 0; i < FILL; i++) {
+      map.put(freshKey(held), fresh(held));
+    }
+  }
+
+  /** Makes the meddler's next {@code times} equals calls each {@link #fill} the map. */
   private static void grow(Meddler m, int times, Map<Object, Object> map, List<Object> held) {
     m.meddles = times;
-    m.meddle = () -> {
-      for (int i = 0; i < FILL; i++) {
-        map.put(freshKey(held), fresh(held));
-      }
-    };
+    m.meddle = () -> fill(map, held);
   }
 
   /** The mappings {@link #grow} made are all there, and nothing else but {@code others}. */
@@ -260,9 +263,7 @@ final class ReentrantEqualsTest {
       query.meddles = 2;
       query.meddle = () -> {
         if (query.meddles == 1) { // the first call
-          for (int i = 0; i < FILL; i++) {
-            d.put(freshKey(held), fresh(held));
-          }
+          fill(d, held);
         }
         assertSame(v, d.remove(target));
         assertNull(d.put(target, v));
