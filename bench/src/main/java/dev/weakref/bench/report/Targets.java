@@ -23,7 +23,19 @@ final class Targets {
     return false;
   }
 
+  /**
+   * The one-thread map's bound: parity within what these machines can tell apart. Planning accepted
+   * 0.93-1.00x of {@code WeakHashMap} as parity (a linearizable put of a present key pays one CAS
+   * where {@code WeakHashMap} does a plain store), so the row is held to that band, not to 1.0.
+   */
+  static final double PARITY = 1 / 0.93;
+
   /*
+   * The 2x and 3x bounds on {@code new WeakRef(o[, cb])} against a raw {@code WeakReference} are
+   * retired (planning, 2026-12): the registry's weak cell per ref is the price of exact counts and
+   * callback order. Their rows still run and show in the table; memory per ref and the fresh-object
+   * path are judged by the ref-memory issue instead.
+   *
    * Only the issues' targets are here. Rows without one (the 50/50 map mix, the sets, flow emission,
    * Guava's FinalizableReferenceQueue) still get their speed relative to the best peer in the table
    * and in ratios.json. The map keys below are the 90/10 mix: Report leaves readPercent=90 out of
@@ -36,7 +48,13 @@ final class Targets {
    */
   record Target(String label, String ours, List<String> peers, double bound) {
     String boundText() {
-      return bound == 1.0 ? "≤ 1× (at least as fast)" : String.format(Locale.ROOT, "≤ %.1f×", bound);
+      if (bound == 1.0) {
+        return "≤ 1× (at least as fast)";
+      }
+      if (bound == PARITY) {
+        return "≤ 1.075× (parity: ≥ 0.93× the peer's speed)";
+      }
+      return String.format(Locale.ROOT, "≤ %.1f×", bound);
     }
   }
 
@@ -55,14 +73,10 @@ final class Targets {
   static final List<Target> ALL = List.of(
       new Target("WeakRef.get() vs WeakReference.get()",
           "WeakRef.get [1t]#weakRef", List.of("WeakRef.get [1t]#raw"), 1.1),
-      new Target("new WeakRef(o) vs new WeakReference(o)",
-          "WeakRef.create [1t]#weakRef", List.of("WeakRef.create [1t]#raw"), 2.0),
-      new Target("new WeakRef(o, cb) vs new WeakReference(o)",
-          "WeakRef.create [1t]#weakRefWithCallback", List.of("WeakRef.create [1t]#raw"), 3.0),
       new Target("Weakref.ref(o) (shared) vs new WeakReference(o)",
           "WeakRef.shared [1t]#weakrefRef", List.of("WeakRef.create [1t]#raw"), 1.0),
       new Target("WeakKeyDictionary, 1 thread, 90/10 get/put vs WeakHashMap",
-          "Map [1t]#weakKeyDictionary", List.of("Map [1t]#weakHashMap"), 1.0),
+          "Map [1t]#weakKeyDictionary", List.of("Map [1t]#weakHashMap"), PARITY),
       new Target("WeakKeyDictionary, 2 threads, 90/10 vs max(Guava, Caffeine) weak keys",
           "Map.TwoThreads [2t]#weakKeyDictionary",
           List.of("Map.TwoThreads [2t]#guavaWeakKeys", "Map.TwoThreads [2t]#caffeineWeakKeys"), 1.0),
