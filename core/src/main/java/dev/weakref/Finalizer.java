@@ -30,16 +30,12 @@ import org.jspecify.annotations.Nullable;
  * {@code weakref-atexit}, and exceptions go to the unraisable hook. {@link Reclaimer#collect()}
  * waits for the functions of the objects it reclaimed.
  *
- * <p><b>Order.</b> When an object is reclaimed, those of its finalizers still alive run newest
- * first, as CPython's do, whichever collector the JVM uses and whichever facade registered them.
- * Finalizers of different objects run in no set order.
- *
  * <p><b>Not a counted reference.</b> Behind this interface a finalizer is one of the engine's
  * cheap {@link dev.weakref.engine.EngineReference}s, as the weak containers' entries are, not a
  * tracked {@code WeakRef}: it is not counted by {@link Reclaimer#weakRefCount} (CPython counts the
  * {@code ref} its {@code finalize} owns), and its function runs in no particular order relative to
  * the callbacks of the object's {@code WeakRef}s. That makes a registration one object of 40 bytes
- * (a {@link java.lang.ref.Cleaner}'s is 48) and a slot of an identity table, and keeps registration and reclamation as cheap as
+ * (a {@link java.lang.ref.Cleaner}'s is 48), and keeps registration and reclamation as cheap as
  * {@code Cleaner}'s. As with {@code Cleaner.Cleanable}, the reference itself stays hidden: the only
  * implementation is the library's own.
  *

@@ -5,15 +5,12 @@ import dev.weakref.engine.Reclaimer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
-import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * watches its object (one object of 40 bytes per registration, as the JDK's
  * {@code PhantomCleanable} is one), kept alive by the registry of live finalizers below, and run
  * once by whoever wins the CAS of its {@code fn} field: a call, the engine after reclamation, or
- * the exit hook. An object's finalizers run newest first at reclaim (see BY_OBJECT). Hidden behind the interface so that {@code get()}, {@code clear()} and
+ * the exit hook. Hidden behind the interface so that {@code get()}, {@code clear()} and
  * {@code enqueue()} are not part of the API.
  *
  * @param <R> what the function returns
@@ -87,33 +84,11 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   private static final long EXIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static volatile boolean inFlightWaitTimedOut;
 
-  /*
-   * The order at reclaim: the finalizers of one object run newest first, as in CPython. The
-   * collector clears every weak reference to an object in the same instant, so once the engine
-   * dequeues one finalizer of an object, all of that object's finalizers are cleared, enqueued yet
-   * or not: the first one dequeued may run them all, newest first, and the others then find
-   * themselves dead. Only an object with more than one live finalizer needs that: BY_OBJECT, an
-   * identity-hashed open-addressing table guarded by LOCK, holds per object its one finalizer, or
-   * its Group once a second one is registered; a grouped finalizer is marked, so that reclaiming a
-   * lone one costs one more field read. An entry goes stale when its finalizer is dead or its object
-   * is gone; lookups pass over stale entries, registrations reuse them, and the table is rebuilt
-   * without them when it fills up, or when most finalizers it indexed have ended (so it does not
-   * keep a million dead finalizers after their objects died).
-   */
-  private static final int INDEX_MIN = 64;
-  private static Object[] byObject = new Object[INDEX_MIN]; // guarded by LOCK; FinalizerRef or Group
-  private static int byObjectUsed; // guarded by LOCK: non-null entries of byObject
-  private static int byObjectEnded; // guarded by LOCK: finalizers ended since the last rebuild
-  /** The group of each grouped finalizer until it ends; guarded by LOCK. */
-  private static final Map<FinalizerRef<?>, Group> GROUPS = new IdentityHashMap<>();
-
   /** The running Thread, DEAD, or the function while alive: a Runnable or a {@link Call}. */
   private volatile Object fn;
   private @Nullable Chunk chunk; // guarded by LOCK; null once out of the registry
   private short index; // guarded by LOCK: the slot in chunk
   private volatile boolean atExit = true;
-  /** Whether GROUPS holds this finalizer's group: written under LOCK before the object can die. */
-  private volatile boolean grouped;
 
   private FinalizerRef(Object obj, Object fn) {
     super(obj);
@@ -154,7 +129,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
     CaptureCheck.requireNotHeld(obj, func, args);
     FinalizerRef<R> f = new FinalizerRef<>(obj, Objects.requireNonNull(fn));
     ExitHook.ensureRegistered();
-    int hash = System.identityHashCode(obj);
     synchronized (LOCK) {
       Chunk c = newest;
       if (c == null || c.used == CHUNK_SIZE) {
@@ -174,7 +148,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       f.chunk = c;
       f.index = (short) i;
       registrations++;
-      indexLocked(obj, hash, f);
     }
     // The object must outlive the linking: reclaimed before, the finalizer could fire unlinked.
     Reference.reachabilityFence(obj);
@@ -336,140 +309,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   }
 
   /**
-   * The live finalizers of one object that has had more than one, in registration order: the key
-   * of the object's BY_OBJECT entry (a weak reference to the object, with no queue). All fields
-   * guarded by LOCK.
-   */
-  private static final class Group extends WeakReference<Object> {
-    FinalizerRef<?>[] members = new FinalizerRef<?>[4];
-    int size;
-
-    Group(Object obj) {
-      super(obj);
-    }
-
-    void add(FinalizerRef<?> f) {
-      if (size == members.length) {
-        members = Arrays.copyOf(members, size * 2);
-      }
-      members[size++] = f;
-      f.grouped = true;
-      GROUPS.put(f, this);
-    }
-
-    void remove(FinalizerRef<?> f) {
-      for (int i = 0; i < size; i++) {
-        if (members[i] == f) {
-          System.arraycopy(members, i + 1, members, i, size - i - 1);
-          members[--size] = null;
-          return;
-        }
-      }
-    }
-
-    FinalizerRef<?>[] newestFirst() {
-      FinalizerRef<?>[] out = new FinalizerRef<?>[size];
-      for (int i = 0; i < size; i++) {
-        out[i] = members[size - 1 - i];
-      }
-      return out;
-    }
-  }
-
-  /** Records {@code f} as a finalizer of {@code obj} in BY_OBJECT, grouping it with a live one. */
-  @SuppressWarnings("unchecked")
-  private static void indexLocked(Object obj, int hash, FinalizerRef<?> f) {
-    Object[] t = byObject;
-    int mask = t.length - 1;
-    int reusable = -1;
-    for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
-      Object e = t[i];
-      if (e == null) {
-        if (reusable < 0) {
-          if (byObjectUsed + 1 > t.length - (t.length >>> 2)) {
-            rebuildIndexLocked(); // leaves room: at most half full
-            indexLocked(obj, hash, f);
-            return;
-          }
-          byObjectUsed++;
-          reusable = i;
-        }
-        t[reusable] = f;
-        return;
-      }
-      if (((Reference<Object>) e).refersTo(obj)) { // e is a FinalizerRef or a Group: both Reference<Object>
-        if (e instanceof Group g) {
-          g.add(f);
-        } else if (((FinalizerRef<?>) e).isAlive()) {
-          Group g = new Group(obj);
-          g.add((FinalizerRef<?>) e);
-          g.add(f);
-          t[i] = g;
-        } else {
-          t[i] = f;
-        }
-        return;
-      }
-      if (reusable < 0 && isStale(e)) {
-        reusable = i; // used if obj is not further on
-      }
-    }
-  }
-
-  /** Whether a BY_OBJECT entry indexes nothing any more: its finalizers ended or its object died. */
-  private static boolean isStale(Object e) {
-    if (e instanceof Group g) {
-      return g.size == 0 || g.refersTo(null);
-    }
-    FinalizerRef<?> f = (FinalizerRef<?>) e;
-    return !f.isAlive() || f.refersTo(null);
-  }
-
-  /** Rebuilds BY_OBJECT without its stale entries, at most half full. */
-  private static void rebuildIndexLocked() {
-    Object[] old = byObject;
-    int live = 0;
-    for (Object e : old) {
-      if (e != null && !isStale(e)) {
-        live++;
-      }
-    }
-    int n = INDEX_MIN;
-    while (n < 2 * live) {
-      n <<= 1;
-    }
-    Object[] t = new Object[n];
-    int used = 0;
-    for (Object e : old) {
-      Object key;
-      if (e == null || isStale(e) || (key = ((Reference<?>) e).get()) == null) {
-        continue;
-      }
-      int i = spread(System.identityHashCode(key)) & (n - 1);
-      while (t[i] != null) {
-        i = (i + 1) & (n - 1);
-      }
-      t[i] = e;
-      used++;
-    }
-    byObject = t;
-    byObjectUsed = used;
-    byObjectEnded = 0;
-  }
-
-  /** For tests: the entries of BY_OBJECT, stale ones included, and the finalizers grouped. */
-  static int[] indexStats() {
-    synchronized (LOCK) {
-      return new int[] {byObjectUsed, GROUPS.size()};
-    }
-  }
-
-  /** Spreads an identity hash over the table's low bits (they are not all equally random). */
-  private static int spread(int h) {
-    return h ^ (h >>> 16);
-  }
-
-  /**
    * Takes this finalizer, marking it dead ({@code to}: the current thread, to run it, or
    * {@link #DEAD}): the one atomic step. Returns the function if this thread won and should now run
    * or detach it, else {@code null}.
@@ -510,15 +349,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       return;
     }
     chunk = null;
-    if (grouped) {
-      Group g = GROUPS.remove(this);
-      if (g != null) {
-        g.remove(this);
-      }
-    }
-    if (++byObjectEnded > INDEX_MIN && byObjectEnded > byObjectUsed - (byObjectUsed >>> 2)) {
-      rebuildIndexLocked(); // most of what it indexes has ended: do not keep it
-    }
     c.slots[index] = null;
     c.live--;
     if (c == newest) {
@@ -633,21 +463,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
    */
   @Override
   protected void reclaimed() {
-    if (grouped) {
-      FinalizerRef<?>[] members;
-      synchronized (LOCK) {
-        Group g = GROUPS.get(this);
-        members = g == null ? null : g.newestFirst();
-      }
-      if (members != null) {
-        for (FinalizerRef<?> m : members) {
-          // All cleared with the object in one instant (see BY_OBJECT); the test only documents it.
-          if (m.refersTo(null)) {
-            m.runUnraisable(); // this one among them, in its place; each runs at most once
-          }
-        }
-      }
-    }
     runUnraisable();
   }
 
