@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import dev.weakref.engine.EngineReference;
+import dev.weakref.engine.ReclaimEvents;
 import dev.weakref.engine.Reclaimer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -153,6 +154,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
     if (f == null) {
       return null;
     }
+    Object event = ReclaimEvents.listening() ? ReclaimEvents.finalizerCalling(super.get()) : null;
     super.clear(); // the object may live on: the collector and engine need not tell us any more
     if (exitFinished) {
       finished();
@@ -166,6 +168,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       throw new UndeclaredThrowableException(e, "finalizer function threw " + e);
     } finally {
       finished();
+      ReclaimEvents.finalizerCalled(event);
     }
   }
 
@@ -515,6 +518,9 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       Reclaimer.reportUnraisable(t, this);
     } finally {
       finished();
+      if (ReclaimEvents.listening()) {
+        ReclaimEvents.finalizerRan(super.get()); // null after reclamation; the object at exit
+      }
     }
   }
 
