@@ -168,6 +168,20 @@ class ReclaimEventsTest {
   }
 
   @Test
+  void finalizersRunAtExit_areDeliveredBeforeTheJvmHalts() throws Exception {
+    ChildJvm.Result r = ChildJvm.run(ReclaimEventsExitChild.class);
+    assertEquals(0, r.exitCode(), r.stderr());
+    List<String> out = r.stdout();
+    assertEquals("main end", out.get(0));
+    assertEquals(7, out.size(), out::toString);
+    for (int i = 2; i >= 0; i--) { // newest first, each followed by its event
+      int at = out.indexOf("exit f" + i);
+      assertTrue(at > 0, out::toString);
+      assertEquals("event FINALIZER_AT_EXIT StringBuilder on weakref-reclaimer", out.get(at + 1));
+    }
+  }
+
+  @Test
   void containerEntries_reportTheContainerKind() {
     WeakKeyDictionary<Key, String> wkd = new WeakKeyDictionary<>();
     WeakValueDictionary<String, Key> wvd = new WeakValueDictionary<>();

@@ -56,7 +56,10 @@ public record ReclaimEvent(
     FINALIZER_RECLAIMED,
     /** A finalizer ran because it was called ({@code call()}); the object may still be alive. */
     FINALIZER_CALLED,
-    /** A finalizer ran in the exit hook; the JVM may halt before the event is delivered. */
+    /**
+     * A finalizer ran in the exit hook. The hook waits until the engine has delivered the event,
+     * at most two seconds over the whole exit run; past that the JVM may halt first.
+     */
     FINALIZER_AT_EXIT,
     /** A {@code WeakKeyDictionary} entry was dropped because its key was reclaimed. */
     WEAK_KEY,

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -46,6 +47,10 @@ public final class ReclaimEvents {
   /** Events of other threads, for the engine thread to deliver; woken by one {@link Wake}. */
   private static final ConcurrentLinkedQueue<Pending> offThread = new ConcurrentLinkedQueue<>();
   private static final AtomicBoolean wakeQueued = new AtomicBoolean();
+  /** How long the exit run may wait in all for its finalizers' events to be delivered. */
+  static final long EXIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /** What is left of it; used by the exit hook's thread only. */
+  private static long exitWaitLeft = EXIT_WAIT_NANOS;
 
   private ReclaimEvents() {}
 
@@ -146,12 +151,43 @@ public final class ReclaimEvents {
 
   /**
    * Reports a finalizer whose function just ran after reclamation (on the engine thread) or at
-   * exit (on the exit hook's thread). Call it only when {@link #listening()}.
+   * exit (on the exit hook's thread). Call it only when {@link #listening()}. At exit, waits (at
+   * most two seconds over the whole exit run) until the engine has delivered the event, since the
+   * JVM halts once the shutdown hooks have finished.
    *
    * @param obj the finalizer's object if it still has it (at exit), else {@code null}
    */
   public static void finalizerRan(@Nullable Object obj) {
-    report(Reclaimer.isEngineThread() ? Kind.FINALIZER_RECLAIMED : Kind.FINALIZER_AT_EXIT, obj, 1);
+    if (Reclaimer.isEngineThread()) {
+      report(Kind.FINALIZER_RECLAIMED, obj, 1);
+    } else {
+      report(Kind.FINALIZER_AT_EXIT, obj, 1);
+      awaitDelivery(); // the JVM halts once the hooks are done: see that listeners heard of it
+    }
+  }
+
+  /**
+   * Waits until the engine has delivered what was handed over so far, for at most what is left of
+   * {@link #EXIT_WAIT_NANOS} over the whole exit run: a stuck callback on the engine thread must
+   * not hold the exit up for long.
+   */
+  private static void awaitDelivery() {
+    long budget = exitWaitLeft;
+    if (budget <= 0) {
+      return;
+    }
+    long start = System.nanoTime();
+    // Signalled only at the end of an engine batch that found the queue empty, after the batch's
+    // events were delivered; the Wake enqueued before it has been taken by then.
+    Sentinel s = new Sentinel(Reclaimer.queue());
+    s.enqueue();
+    try {
+      s.done.await(budget, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      exitWaitLeft = budget - (System.nanoTime() - start);
+    }
   }
 
   /**
