@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import dev.weakref.engine.EngineReference;
+import dev.weakref.engine.ReclaimEvents;
 import dev.weakref.engine.Reclaimer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -809,6 +810,7 @@ final class WeakTable<K, V> {
         Reclaimer.reportUnraisable(t, l);
       }
     }
+    ReclaimEvents.entryReclaimed(weakKeys, strong == PRESENT);
   }
 
   /** Adds a listener for the strong side of each reclaimed entry; returns how to remove it. */

@@ -6,7 +6,6 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -27,7 +26,6 @@ import org.jspecify.annotations.Nullable;
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
   private final Registry registry;
-  final CopyOnWriteArrayList<ReclaimListener> listeners = new CopyOnWriteArrayList<>();
 
   /** At most this many references per batch while no collect() waits: see the class comment. */
   static final int BATCH_MAX = 256;
@@ -95,7 +93,6 @@ final class ReclaimLoop implements Runnable {
   private void finishedRunning() {
     RUNNING.setOpaque(this, (Object) null);
   }
-  private long sequence;
 
   /** Cleared by every collection; tells the loop when to sweep dropped handles' cells. */
   @SuppressWarnings("unused")
@@ -164,6 +161,7 @@ final class ReclaimLoop implements Runnable {
         batch.clear();
       }
       setPending(0);
+      ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
       if (drained) {
         signalSentinels();
       }
@@ -198,7 +196,7 @@ final class ReclaimLoop implements Runnable {
     }
   }
 
-  /** Runs the callbacks of a reclaimed referent, newest registration first, then the listeners. */
+  /** Runs the callbacks of a reclaimed referent, newest registration first, then reports it. */
   private void reclaim(Slot slot) {
     registry.remove(slot);
     int fired = 0;
@@ -220,15 +218,6 @@ final class ReclaimLoop implements Runnable {
     }
     Class<?> type = slot.type;
     slot.clearAfterReclaim();
-    if (!listeners.isEmpty() && type != null) {
-      ReclaimEvent event = new ReclaimEvent(type, slot.hash, fired, ++sequence);
-      for (ReclaimListener l : listeners) {
-        try {
-          l.onReclaim(event);
-        } catch (Throwable t) {
-          Reclaimer.reportUnraisable(t, l);
-        }
-      }
-    }
+    ReclaimEvents.referentReclaimed(type, slot.hash, fired);
   }
 }

@@ -1,5 +1,6 @@
 package dev.weakref.engine;
 
+import dev.weakref.ReclaimRegistration;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.time.Duration;
@@ -328,22 +329,31 @@ public final class Reclaimer {
   }
 
   /**
-   * Adds a listener told of every reclaimed referent that had tracked references.
+   * Adds a listener told of every reclaim: each referent of refs, proxies and {@code WeakMethod}s
+   * after its callbacks, each finalizer run, each weak container entry dropped (see
+   * {@link ReclaimEvent.Kind}). It is told only of what happens after this call; while no listener
+   * is registered, the engine does not even note events.
+   *
+   * <p>The same listener may be added more than once; each registration delivers every event once.
    *
    * @param listener the listener; runs on the engine thread
+   * @return the registration; closing it removes the listener (idempotent, thread-safe)
+   * @throws NullPointerException if {@code listener} is {@code null}
    */
-  public static void addListener(ReclaimListener listener) {
-    LOOP.listeners.add(Objects.requireNonNull(listener, "listener"));
+  public static ReclaimRegistration addListener(ReclaimListener listener) {
+    return ReclaimEvents.add(listener);
   }
 
   /**
-   * Removes a listener added with {@link #addListener}; does nothing if it is not registered.
+   * Removes the oldest registration of a listener equal to {@code listener} added with
+   * {@link #addListener}; does nothing if there is none. Closing the registration that
+   * {@code addListener} returned does the same for that very registration, and is preferred.
    *
    * @param listener the listener
    * @return whether it was registered
    */
   public static boolean removeListener(ReclaimListener listener) {
-    return LOOP.listeners.remove(listener);
+    return ReclaimEvents.remove(listener);
   }
 
   /**
