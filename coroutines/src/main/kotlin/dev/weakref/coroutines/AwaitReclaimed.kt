@@ -32,8 +32,8 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *
  * > The coroutine is resumed from the engine thread `weakref-reclaimer` and continues in its own
  * > dispatcher (with `Dispatchers.Unconfined`, on the engine thread: keep that short).
- * > [dev.weakref.collectGarbage] and [awaitCollection] return after the resumption of the waits
- * > that their collection ended.
+ * > [dev.weakref.collectGarbage] and [awaitCollection] return after the waits that their
+ * > collection ended have been resumed (each coroutine then runs as its dispatcher schedules it).
  */
 public suspend fun WeakRef<*>.awaitReclaimed() {
   val watch = ReclaimWatch.start(this) ?: return
