@@ -278,8 +278,8 @@ internal fun requireNotCaptured(obj: Any, block: Any) {
         "never be reclaimed"
   }
   var c: Class<*>? = block.javaClass
-  // The Kotlin runtime's own superclasses (SuspendLambda…) hold no captures.
-  while (c != null && c != Any::class.java && !c.name.startsWith("kotlin.")) {
+  // Superclasses too: a bound function reference keeps its receiver in CallableReference's field.
+  while (c != null && c != Any::class.java) {
     for (f in c.declaredFields) {
       if (Modifier.isStatic(f.modifiers) || f.type.isPrimitive || !f.trySetAccessible()) {
         continue
@@ -299,6 +299,7 @@ internal fun requireNotCaptured(obj: Any, block: Any) {
 private fun describeField(name: String): String {
   val what =
       when {
+        name == "receiver" -> " (the bound receiver of a function reference)"
         name.startsWith("this$") -> " (the enclosing instance)"
         name.startsWith("arg$") -> " (captured value #${name.substring(4)} of a lambda)"
         name.startsWith("val$") -> " (the captured variable '${name.substring(4)}')"

@@ -40,7 +40,9 @@ import kotlinx.coroutines.test.runTest
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 
-private class Resource(val name: String)
+private class Resource(val name: String) {
+  suspend fun closeAsync() = yield()
+}
 
 /** Not inline on purpose: the resource is unreachable once this returns. */
 private fun CoroutineScope.finalizeDropped(
@@ -206,6 +208,8 @@ class LaunchFinalizerKotlinTest : FunSpec({
       val e = shouldThrow<IllegalArgumentException> { scope.launchFinalizer(obj) { println(obj.name) } }
       e.message shouldContain "'\$obj'"
       e.message shouldContain Resource::class.java.name
+      shouldThrow<IllegalArgumentException> { scope.launchFinalizer(obj, block = obj::closeAsync) }.message shouldContain
+          "bound receiver"
       shouldThrow<IllegalArgumentException> { scope.launchFinalizer(42) {} }
       shouldThrow<IllegalArgumentException> { scope.launchFinalizer(scope) {} }.message shouldContain
           "the scope itself"
