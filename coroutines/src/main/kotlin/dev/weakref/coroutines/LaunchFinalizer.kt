@@ -45,7 +45,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   in [context]), and the engine goes on at once. (With `Dispatchers.Unconfined` it would run on
  *   the engine thread up to its first suspension: avoid that.)
  * - **When called**, `f()` launches the block the same way and returns its [Job] (`f()?.join()`
- *   waits for it), or `null` if the finalizer is dead.
+ *   waits for it), or `null` if the finalizer is dead. [Finalizer.peek] and [Finalizer.detach] give
+ *   the object and, as `func`, the adapter that launches [block] (its `toString` names the block).
  * - **Failures** never propagate and never cancel the scope or other finalizers: what the block
  *   throws goes to the [CoroutineExceptionHandler] of the scope (or of [context]), else to the
  *   engine's unraisable hook ([Reclaimer.setUnraisableHook]). A [CancellationException] is not a
