@@ -79,13 +79,14 @@ public fun <K : Any, V : Any> WeakValueDictionary<K, V>.reclaimedKeys(): Flow<K>
 }
 
 /**
- * Returns a hot [Flow] of how many elements this set lost to the garbage collector in each reclaim
- * batch, from now on: counts, not a running total.
+ * Returns a hot [Flow] of how many elements this set loses to the garbage collector, batch by batch,
+ * from now on: each emission counts the elements reclaimed since the previous one, never a running
+ * total.
  *
  * Python: none. Built on [WeakSet.onReclaim]. Counts are kept, not queued: each emission is the
  * number of elements reclaimed since the previous one (at least 1), so what the engine reclaimed
- * while the collector was busy arrives merged into one count; the sum of the emissions is exactly
- * the number of elements reclaimed. Several collectors of the same flow share the counts (each
+ * while the collector was busy or absent arrives merged into one count; the sum of the emissions is
+ * exactly the number of elements reclaimed. Several collectors of the same flow share the counts (each
  * element is counted by exactly one of them), and a cancelled collector leaves what it did not take
  * to the next. Each call returns a new flow that counts every reclaimed element.
  *
