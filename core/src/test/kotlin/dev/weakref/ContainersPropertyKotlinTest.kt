@@ -3,6 +3,8 @@ package dev.weakref
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.property.Arb
 import io.kotest.property.PropTestConfig
+import io.kotest.property.Shrinker
+import io.kotest.property.arbitrary.arbitrary
 import io.kotest.property.arbitrary.bind
 import io.kotest.property.arbitrary.int
 import io.kotest.property.arbitrary.list
@@ -129,7 +131,26 @@ private fun arbOps(map: Boolean): Arb<List<Op>> {
       else -> SetValue(a, v)
     }
   }
-  return Arb.list(op, 0..40)
+  val ops = Arb.list(op, 0..40)
+  return arbitrary(OpsShrinker) { rs -> ops.sample(rs).value }
+}
+
+/**
+ * Shrinks a failing sequence to one from which no single step can be removed: halves first, then
+ * each step left out in turn (kotest's own list shrinker only trims the ends, and stops early).
+ */
+private object OpsShrinker : Shrinker<List<Op>> {
+  override fun shrink(value: List<Op>): List<List<Op>> {
+    val out = ArrayList<List<Op>>()
+    if (value.size > 1) {
+      out.add(value.subList(0, value.size / 2))
+      out.add(value.subList(value.size / 2, value.size))
+    }
+    for (i in value.indices) {
+      out.add(value.filterIndexed { j, _ -> j != i })
+    }
+    return out
+  }
 }
 
 /**
