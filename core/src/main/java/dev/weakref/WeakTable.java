@@ -61,7 +61,13 @@ import org.jspecify.annotations.Nullable;
  * only if that very entry is still in the table (Caffeine's {@code drainValueReferences}), and only
  * then notifies the listeners with the strong side. Entries removed by a caller are
  * {@linkplain java.lang.ref.Reference#clear() cleared} after unlinking, so the collector never
- * enqueues them. Dead entries not yet unlinked are skipped by every lookup and iterator.
+ * enqueues them. Dead entries not yet unlinked are skipped by every lookup and iterator, and a
+ * {@code put} that walks past one of its own hash unlinks it itself ({@link #purge}), so that a key
+ * is never counted twice; the engine then reports it when it dequeues it.
+ *
+ * <p><b>Out of memory.</b> Writers allocate before they change anything (a new entry before the
+ * stripe's {@code mods} goes odd, a new table before the resize count does), so an
+ * {@code OutOfMemoryError} leaves the table as it was; a resize that cannot allocate is skipped.
  */
 final class WeakTable<K, V> {
   /** The strong side of a {@link WeakSet} entry. */
