@@ -915,8 +915,8 @@ final class WeakTable<K, V> {
       notifyListeners(strong);
     }
     if (purged != null) {
-      for (Object p : purged) {
-        notifyListeners(p);
+      for (int k = 0; k < purged.size(); k++) { // no iterator to allocate
+        notifyListeners(purged.get(k));
       }
     }
   }

@@ -86,13 +86,16 @@ final class ContainersContractTest {
     Obj first = new Obj("a");
     d.put("k", first);
     Obj second = new Obj("b");
-    try (EngineHold hold = new EngineHold()) {
+    EngineHold hold = new EngineHold();
+    try {
       kill(d.table, "k");
       assertNull(d.get("k"));
       d.put("k", second);
       assertEquals(1, d.size());
       assertSame(second, d.get("k"));
       assertEquals(1, d.entrySet().stream().count());
+    } finally {
+      hold.close();
     }
     assertEquals(1, d.size());
     assertSame(second, d.get("k"));
@@ -108,12 +111,15 @@ final class ContainersContractTest {
     Key first = new Key("a");
     d.put(first, "v1");
     Key second = new Key("a");
-    try (EngineHold hold = new EngineHold()) {
+    EngineHold hold = new EngineHold();
+    try {
       kill(d.table, first);
       assertNull(d.get(second));
       assertNull(d.put(second, "v2"));
       assertEquals(1, d.size());
       assertEquals("v2", d.get(second));
+    } finally {
+      hold.close();
     }
     assertEquals(1, d.size());
     assertEquals("v2", d.get(second));
@@ -129,11 +135,14 @@ final class ContainersContractTest {
     Key first = new Key("a");
     s.add(first);
     Key second = new Key("a");
-    try (EngineHold hold = new EngineHold()) {
+    EngineHold hold = new EngineHold();
+    try {
       kill(table(s), first);
       assertTrue(s.add(second));
       assertEquals(1, s.size());
       assertTrue(s.contains(second));
+    } finally {
+      hold.close();
     }
     assertEquals(1, s.size());
     assertEquals(1, reclaimed.get());
@@ -406,7 +415,8 @@ final class ContainersContractTest {
     WeakSet<Key> set = new WeakSet<>(ks);
     WeakKeyDictionary<Key, Obj> wkd = wkdOf(ks, vs);
     WeakValueDictionary<String, Obj> wvd = wvdOf(vs);
-    try (EngineHold hold = new EngineHold()) {
+    EngineHold hold = new EngineHold();
+    try {
       for (int i = 0; i < 5; i++) {
         kill(table(set), ks.get(i));
         kill(wkd.table, ks.get(i));
@@ -419,6 +429,8 @@ final class ContainersContractTest {
         assertEquals(5, d.values().stream().toArray().length);
         assertEquals(5, d.entrySet().stream().toArray().length);
       }
+    } finally {
+      hold.close();
     }
     assertEquals(5, set.size());
     assertEquals(5, wkd.size());
@@ -430,17 +442,29 @@ final class ContainersContractTest {
   @Test
   void streamToArray_underConcurrentAddsAndRemoves_neverThrows() throws Exception {
     WeakSet<Key> set = new WeakSet<>();
+    WeakKeyDictionary<Key, Obj> wkd = new WeakKeyDictionary<>();
+    WeakValueDictionary<String, Obj> wvd = new WeakValueDictionary<>();
     List<Key> ks = keys(2000);
+    List<Obj> vs = objs("v", 2000);
     for (int i = 0; i < 1000; i++) {
       set.add(ks.get(i));
+      wkd.put(ks.get(i), vs.get(i));
+      wvd.put(ks.get(i).name, vs.get(i));
     }
+    List<Collection<?>> views = List.of(set, wkd.keySet(), wkd.values(), wkd.entrySet(),
+        wvd.keySet(), wvd.values(), wvd.entrySet());
     AtomicBoolean stop = new AtomicBoolean();
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     Thread churn = new Thread(() -> {
       try {
         for (int i = 0; !stop.get(); i = (i + 1) % 2000) {
+          int j = (i + 1000) % 2000;
           set.remove(ks.get(i));
-          set.add(ks.get((i + 1000) % 2000));
+          set.add(ks.get(j));
+          wkd.remove(ks.get(i));
+          wkd.put(ks.get(j), vs.get(j));
+          wvd.remove(ks.get(i).name);
+          wvd.put(ks.get(j).name, vs.get(j));
         }
       } catch (Throwable t) {
         failures.add(t);
@@ -448,18 +472,21 @@ final class ContainersContractTest {
     });
     churn.start();
     try {
-      for (int round = 0; round < 2000; round++) {
-        Object[] a = set.stream().toArray();
-        for (Object o : a) {
-          assertNotNull(o);
+      for (int round = 0; round < 300; round++) {
+        for (Collection<?> view : views) {
+          Object[] a = view.stream().toArray();
+          for (Object o : a) {
+            assertNotNull(o);
+          }
+          assertTrue(a.length <= 2000);
         }
-        assertTrue(a.length <= 2000);
       }
     } finally {
       stop.set(true);
       churn.join();
     }
     assertTrue(failures.isEmpty(), failures::toString);
+    Reference.reachabilityFence(vs);
   }
 
   /* ---- Item 7: an iterator holds the mapping it returned ---- */
