@@ -41,7 +41,7 @@ private class ViaFinalizer
 
 private class ViaCall
 
-private class Key
+private class EntryKey
 
 private class End
 
@@ -61,10 +61,10 @@ private fun dropEnd(): WeakRef<End> = End().weakRef()
 
 private fun dropEarly(): WeakRef<Early> = Early().weakRef()
 
-private fun fill(wkd: WeakKeyDictionary<Key, Int>, wvd: WeakValueDictionary<Int, Key>, set: WeakSet<Key>) {
-  repeat(3) { wkd[Key()] = it }
-  repeat(2) { wvd[it] = Key() }
-  set.add(Key())
+private fun fill(wkd: WeakKeyDictionary<EntryKey, Int>, wvd: WeakValueDictionary<Int, EntryKey>, set: WeakSet<EntryKey>) {
+  repeat(3) { wkd[EntryKey()] = it }
+  repeat(2) { wvd[it] = EntryKey() }
+  set.add(EntryKey())
 }
 
 class ReclaimEventsFlowKotlinTest : FunSpec({
@@ -90,9 +90,9 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     val reclaimed = finalizerOnGarbage()
     val callMe = ViaCall()
     val called = finalize(callMe) {}
-    val wkd = WeakKeyDictionary<Key, Int>()
-    val wvd = WeakValueDictionary<Int, Key>()
-    val set = WeakSet<Key>()
+    val wkd = WeakKeyDictionary<EntryKey, Int>()
+    val wvd = WeakValueDictionary<Int, EntryKey>()
+    val set = WeakSet<EntryKey>()
     fill(wkd, wvd, set)
     called.call()
     collectGarbage()
