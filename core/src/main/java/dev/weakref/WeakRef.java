@@ -44,19 +44,19 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Subclasses may add fields and override {@link #get()}, as Python subclasses of {@code ref} do;
  * {@link #hashCode()} and {@link #toString()} read the referent itself, not through that override.
- * A reference is registered with the engine at the end of this class's constructor, that is,
- * before the constructor of a subclass has run: from that moment a concurrent
- * {@code getWeakRefs(referent)} on another thread may return the new reference, with the
- * {@code WeakRef} part complete ({@link #get()} of the base class, {@link #callback()},
- * {@link #hashCode()}, {@link #equals} work) but the subclass's own fields possibly still unset, and
- * an override of {@code get()} must cope with that. Its callback, too, runs once the referent is
- * reclaimed, even while the subclass's constructor is still running, so keep the referent reachable
- * until that constructor ends (pass it on, or {@link java.lang.ref.Reference#reachabilityFence}).
- * Java runs no code of a base class after a subclass's constructor, so nothing can wait for it; to
- * publish only complete instances, create them in a factory method and hand them out from there.
- * The library's own subclass ({@link WeakMethod}) is registered only once fully constructed.
  * A {@code WeakRef} is a {@link WeakReference}, so it can be passed where one is expected, but it
  * is cleared only by the collector: {@link #clear()} and {@link #enqueue()} are unsupported.
+ *
+ * <p><b>A subclass under construction.</b> A reference is registered with the engine at the end of
+ * this class's constructor, that is, before the body of a subclass's constructor runs: from that
+ * moment a concurrent {@code getWeakRefs(referent)} on another thread may return the new reference
+ * with its {@code WeakRef} part complete (the base {@link #get()}, {@link #callback()},
+ * {@link #hashCode()} and {@link #equals} work) but the subclass's own fields possibly still unset,
+ * and an override of {@code get()} must cope with that. Its callback, too, runs if the referent is
+ * reclaimed while the subclass's constructor still runs, so keep the referent reachable until that
+ * constructor ends (use it last, or {@link java.lang.ref.Reference#reachabilityFence}). Java runs no
+ * code of a base class after a subclass's constructor, so nothing here can wait for it. The
+ * library's own subclass, {@link WeakMethod}, is registered only once fully constructed.
  *
  * @param <T> the type of the referent
  */
