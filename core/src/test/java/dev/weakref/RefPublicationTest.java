@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import java.lang.ref.Reference;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -47,6 +48,8 @@ final class RefPublicationTest {
             assertNotNull(((WeakMethod<?>) refs.get(0)).get(), "a weak method to a live receiver");
             seen[0]++;
           }
+          // The writer has moved on to another receiver: only this local keeps this one alive.
+          Reference.reachabilityFence(receiver);
         }
       } catch (Throwable t) {
         failure.set(t);
