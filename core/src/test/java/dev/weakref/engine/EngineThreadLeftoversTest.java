@@ -8,7 +8,6 @@ import dev.weakref.WeakRef;
 import java.lang.ref.WeakReference;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,29 +26,31 @@ final class EngineThreadLeftoversTest {
 
   @Test
   void aThreadLocalSetByACallback_pinsNothingOnceCollectReturned() {
-    WeakReference<ClassLoader> loader = aCallbackSetsALocalToAThrowawayLoader();
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    WeakReference<ClassLoader> loader = aCallbackSetsALocalToAThrowawayLoader(ranOn);
+    assertTrue(!ranOn.get().isAlive(), "collect() returned while the thread that ran user code lives");
     Reclaimer.collect(); // the thread that ran the callback has ended: this collection clears it
     assertTrue(loader.refersTo(null), "the engine thread's thread-local still holds the loader");
     // the thread that took over is the engine thread as SPEC describes it
-    List<Thread> engines = new ArrayList<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals("weakref-reclaimer")) {
-        engines.add(t);
-      }
-    }
-    assertEquals(1, engines.size(), "live engine threads: " + engines);
-    Thread t = engines.get(0);
+    AtomicReference<Thread> now = new AtomicReference<>();
+    WeakRef<Object> probe = new WeakRef<>(new Object(), r -> now.set(Thread.currentThread()));
+    Reclaimer.collect();
+    java.lang.ref.Reference.reachabilityFence(probe);
+    Thread t = now.get();
+    assertEquals("weakref-reclaimer", t.getName());
     assertTrue(t.isDaemon());
     assertEquals(null, t.getContextClassLoader());
     assertTrue(Reclaimer.isAlive());
   }
 
-  private static WeakReference<ClassLoader> aCallbackSetsALocalToAThrowawayLoader() {
+  private static WeakReference<ClassLoader> aCallbackSetsALocalToAThrowawayLoader(
+      AtomicReference<Thread> ranOn) {
     AtomicReference<WeakReference<ClassLoader>> seen = new AtomicReference<>();
     WeakRef<Object> ref = new WeakRef<>(new Object(), r -> {
       ClassLoader l = new URLClassLoader("throwaway", new URL[0], null);
       LOCAL.set(l);
       seen.set(new WeakReference<>(l));
+      ranOn.set(Thread.currentThread());
     });
     Reclaimer.collect(); // runs the callback; the thread that ran it has ended when this returns
     java.lang.ref.Reference.reachabilityFence(ref);
