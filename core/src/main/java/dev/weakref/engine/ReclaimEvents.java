@@ -313,13 +313,29 @@ public final class ReclaimEvents {
     }
     // Copied out before any listener runs: one that makes the engine work re-entrantly buffers anew.
     List<ReclaimEvent> batch = new Batch(out);
+    listenersRan = true;
     for (Registration r : ls) {
       try {
         r.listener.onReclaimBatch(batch);
       } catch (Throwable t) {
         Reclaimer.reportUnraisable(t, r.listener);
+      } finally {
+        ReclaimLoop.afterUserCode(); // a listener, like a callback, leaves nothing on the thread
       }
     }
+  }
+
+  /** Set when a flush ran listeners (user code); engine thread only. */
+  private static boolean listenersRan;
+
+  /**
+   * Says whether listeners ran since the last call, and forgets it: the loop then hands its work to
+   * a fresh thread in time, as after a callback, so that no thread-local a listener set outlives it.
+   */
+  static boolean takeListenersRan() {
+    boolean ran = listenersRan;
+    listenersRan = false;
+    return ran;
   }
 
   /** An immutable list over the events of one batch, shared by its listeners. */
