@@ -4,6 +4,7 @@ import dev.weakref.Finalizer
 import dev.weakref.WeakKeyDictionary
 import dev.weakref.alive
 import dev.weakref.collectGarbage
+import dev.weakref.coroutines.ReclaimQueue
 import dev.weakref.coroutines.launchFinalizer
 import dev.weakref.coroutines.reclaimedValues
 import dev.weakref.invoke
@@ -40,8 +41,7 @@ object CoroutinesKotlinDemo {
   fun run(): Unit = runBlocking {
     println("\n== coroutines (weakref-coroutines) ==")
     cacheEvictions()
-    // ---- A ReclaimQueue with tags goes here (ReclaimQueue comes with the coroutines work on
-    // ---- the reference queue; the lead adds this part when merging it).
+    taggedQueue()
     suspendingCleanup()
   }
 
@@ -64,6 +64,31 @@ object CoroutinesKotlinDemo {
     for (path in listOf("/a", "/b", "/c")) {
       cache[Request(path)] = Response(path)
     }
+  }
+
+  private class Buffer(val bytes: ByteArray)
+
+  /** The reference queue as a flow of the user's own tags: `ReclaimQueue<T>`. */
+  private suspend fun taggedQueue() = coroutineScopeOnDefault { scope ->
+    println("\n>>> files = ReclaimQueue<String>(); files.register(buffer, \"tmp-1\")")
+    ReclaimQueue<String>().use { files ->
+      val deleted = scope.async { files.reclaimed.take(3).toList() }
+      val kept = register(files)
+      println("three of four buffers are dropped; collectGarbage()")
+      collectGarbage()
+      println("tags delivered      -> ${deleted.await().sorted()}   (each tag once, the object only weakly)")
+      println("still registered    -> '${kept.bytes.size}-byte buffer' (its tag waits for its reclaim)")
+    }
+  }
+
+  /** Not inline on purpose: the dropped buffers are unreachable once this returns. */
+  private fun register(files: ReclaimQueue<String>): Buffer {
+    for (i in 1..3) {
+      files.register(Buffer(ByteArray(16)), "tmp-$i")
+    }
+    val kept = Buffer(ByteArray(32))
+    files.register(kept, "tmp-kept")
+    return kept
   }
 
   /** A suspending cleanup: `scope.launchFinalizer(obj) { … }`. */
