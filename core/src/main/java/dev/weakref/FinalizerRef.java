@@ -563,7 +563,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
         }
       }
       for (;;) {
-        running.removeIf(x -> !(x.fn instanceof Thread t) || isExiting(t));
+        running.removeIf(x -> !(x.fn instanceof Thread t) || ReclaimEvents.isExiting(t));
         if (running.isEmpty()) {
           return;
         }
@@ -581,30 +581,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
         }
       }
     }
-  }
-
-  /**
-   * Whether {@code t} is inside {@code Runtime.exit}, from which it never returns: it either runs
-   * the shutdown (and waits for this hook) or blocks behind the one under way.
-   */
-  private static boolean isExiting(Thread t) {
-    if (t == Thread.currentThread()) {
-      return true;
-    }
-    StackTraceElement[] stack;
-    try {
-      stack = t.getStackTrace();
-    } catch (SecurityException denied) {
-      return false; // cannot tell: wait for it, as before
-    }
-    for (StackTraceElement e : stack) {
-      String c = e.getClassName();
-      if (e.getMethodName().equals("exit")
-          && (c.equals("java.lang.Shutdown") || c.equals("java.lang.Runtime"))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** For tests: whether the exit hook gave up waiting for a function still running. */

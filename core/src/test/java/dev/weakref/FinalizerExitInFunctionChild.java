@@ -66,4 +66,17 @@ final class FinalizerExitInFunctionChild {
       Finalizer.of(new StringBuilder("garbage"), () -> exitFrom("reclaim"));
     }
   }
+
+  /**
+   * As {@link AtReclaim}, with a listener: the exit hook must not wait for the exiting engine
+   * thread to deliver the at-exit finalizer's event either.
+   */
+  static final class ListeningAtReclaim {
+    private ListeningAtReclaim() {}
+
+    public static void main(String[] args) {
+      Reclaimer.addListener(events -> {});
+      AtReclaim.main(args);
+    }
+  }
 }

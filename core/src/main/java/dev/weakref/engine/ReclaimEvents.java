@@ -182,12 +182,54 @@ public final class ReclaimEvents {
     Sentinel s = new Sentinel(Reclaimer.queue());
     s.enqueue();
     try {
-      s.done.await(budget, TimeUnit.NANOSECONDS);
+      // An engine thread inside Runtime.exit (a finalizer's function called System.exit) delivers
+      // nothing any more: waiting for it would only delay the exit by the whole budget. It is looked
+      // for again now and then, as it may enter Runtime.exit while we wait.
+      for (long left = budget; left > 0; left = budget - (System.nanoTime() - start)) {
+        Thread engine = Reclaimer.engineThread();
+        if (engine != null && isExiting(engine)
+            || s.done.await(Math.min(left, EXIT_POLL_NANOS), TimeUnit.NANOSECONDS)) {
+          break;
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       exitWaitLeft = budget - (System.nanoTime() - start);
     }
+  }
+
+  /** How often {@link #awaitDelivery} looks whether the engine thread went into Runtime.exit. */
+  private static final long EXIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  /**
+   * Returns whether {@code t} is inside {@code Runtime.exit}, from which it never returns: it either
+   * runs the shutdown (and waits for the shutdown hooks) or blocks behind the one under way. The
+   * current thread counts as exiting: this is asked by the exit hook's thread about others.
+   *
+   * <p><b>Internal:</b> public for the finalizers' exit hook in {@code dev.weakref}.
+   *
+   * @param t the thread to look at
+   * @return whether {@code t} is exiting; {@code false} if its stack may not be read
+   */
+  public static boolean isExiting(Thread t) {
+    if (t == Thread.currentThread()) {
+      return true;
+    }
+    StackTraceElement[] stack;
+    try {
+      stack = t.getStackTrace();
+    } catch (SecurityException denied) {
+      return false; // cannot tell: wait for it, as before
+    }
+    for (StackTraceElement e : stack) {
+      String c = e.getClassName();
+      if (e.getMethodName().equals("exit")
+          && (c.equals("java.lang.Shutdown") || c.equals("java.lang.Runtime"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -470,6 +470,11 @@ public final class Reclaimer {
     return Thread.currentThread() == thread;
   }
 
+  /** The current engine thread, or {@code null} before the engine first started. */
+  static @Nullable Thread engineThread() {
+    return thread;
+  }
+
   private static synchronized void ensureRunning() {
     Thread t = thread;
     if (t != null && t.isAlive()) {
