@@ -14,6 +14,8 @@ import dev.weakref.engine.UnraisableHook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -325,6 +327,51 @@ class ReclaimEventsTest {
       assertEquals(600, total);
       assertEquals(of(Kind.REFERENT).size(), total);
     } finally {
+      r.close();
+    }
+  }
+
+  /**
+   * More than a buffer's worth of events caused by a listener's {@code collect()} still reach every
+   * listener in sequence order, one batch at a time: none runs inside itself, and none hears of the
+   * newer batch before the older one (the full buffer used to be flushed right inside the listener).
+   */
+  @Test
+  void manyEventsCausedByACollectInAListener_areDeliveredInSequence_neverReentrantly() {
+    AtomicBoolean once = new AtomicBoolean();
+    AtomicInteger depth = new AtomicInteger();
+    AtomicInteger maxDepth = new AtomicInteger();
+    ReclaimRegistration first = Reclaimer.addListener(new ReclaimListener() {
+      @Override
+      public void onReclaim(ReclaimEvent event) {}
+
+      @Override
+      public void onReclaimBatch(List<ReclaimEvent> batch) {
+        maxDepth.accumulateAndGet(depth.incrementAndGet(), Math::max);
+        try {
+          if (once.compareAndSet(false, true)) {
+            makeGarbage(600); // more than two buffers' worth
+            Reclaimer.collect();
+          }
+        } finally {
+          depth.decrementAndGet();
+        }
+      }
+    });
+    List<ReclaimEvent> second = new CopyOnWriteArrayList<>();
+    ReclaimRegistration r = Reclaimer.addListener(second::add);
+    try {
+      makeGarbage(1);
+      Reclaimer.collect();
+      assertTrue(once.get());
+      assertEquals(1, maxDepth.get(), "a listener ran inside itself");
+      assertTrue(second.size() >= 601, "events: " + second.size());
+      for (int i = 1; i < second.size(); i++) {
+        assertTrue(second.get(i - 1).sequence() < second.get(i).sequence(),
+            "out of sequence at " + i + ": " + second.get(i - 1) + ", " + second.get(i));
+      }
+    } finally {
+      first.close();
       r.close();
     }
   }

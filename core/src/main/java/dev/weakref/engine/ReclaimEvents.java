@@ -36,13 +36,23 @@ public final class ReclaimEvents {
   private static volatile Registration[] listeners = NONE;
   private static final Object LOCK = new Object();
 
-  /* The engine thread's buffer: what is known of each event until the batch is delivered. */
-  private static final Kind[] kinds = new Kind[BATCH];
-  private static final @Nullable Class<?>[] types = new Class<?>[BATCH];
-  private static final int[] hashes = new int[BATCH];
-  private static final int[] callbacks = new int[BATCH];
+  /*
+   * The engine thread's buffer: what is known of each event until the batch is delivered. BATCH
+   * long, but grown while a flush delivers (a listener's collect() may cause any number of events),
+   * and shrunk back once the flush is done.
+   */
+  private static Kind[] kinds = new Kind[BATCH];
+  private static @Nullable Class<?>[] types = new Class<?>[BATCH];
+  private static int[] hashes = new int[BATCH];
+  private static int[] callbacks = new int[BATCH];
   private static int size;
   private static long sequence;
+  /**
+   * Whether a flush is delivering (listeners run); engine thread only. Events buffered meanwhile
+   * (by a listener's collect()) wait for that flush's next round: a listener never hears of a newer
+   * batch before every listener heard of the older one, nor runs inside itself.
+   */
+  private static boolean flushing;
 
   /** Events of other threads, for the engine thread to deliver; woken by one {@link Wake}. */
   private static final ConcurrentLinkedQueue<Pending> offThread = new ConcurrentLinkedQueue<>();
@@ -318,26 +328,61 @@ public final class ReclaimEvents {
 
   private static void buffer(Kind kind, @Nullable Class<?> type, int hash, int fired) {
     int i = size;
+    if (i == kinds.length) {
+      grow(); // full while a flush delivers: it takes these in its next round
+    }
     kinds[i] = kind;
     types[i] = type;
     hashes[i] = hash;
     callbacks[i] = fired;
     size = i + 1;
-    if (i + 1 == BATCH) {
+    if (i + 1 >= BATCH && !flushing) {
       flush();
     }
   }
 
+  private static void grow() {
+    int n = kinds.length * 2;
+    kinds = java.util.Arrays.copyOf(kinds, n);
+    types = java.util.Arrays.copyOf(types, n);
+    hashes = java.util.Arrays.copyOf(hashes, n);
+    callbacks = java.util.Arrays.copyOf(callbacks, n);
+  }
+
   /**
-   * Delivers the buffered events to the listeners registered now, as one batch; engine thread
-   * only, at the end of each batch of the engine's work (before {@code collect()} is told it is
-   * done) and whenever the buffer fills.
+   * Delivers the buffered events to the listeners registered now, in batches of at most
+   * {@link #BATCH}, until the buffer is empty, including what the listeners' own {@code collect()}
+   * calls buffered meanwhile; engine thread only, at the end of each batch of the engine's work
+   * (before {@code collect()} is told it is done) and whenever the buffer fills. Called while a
+   * flush delivers, it does nothing: that flush goes on until the buffer is empty.
    */
   static void flush() {
-    int n = size;
-    if (n == 0) {
+    if (flushing || size == 0) {
       return;
     }
+    flushing = true;
+    try {
+      while (size != 0) {
+        deliverBuffered();
+      }
+    } finally {
+      flushing = false;
+      if (kinds.length > BATCH && size <= BATCH) {
+        shrink();
+      }
+    }
+  }
+
+  private static void shrink() {
+    kinds = java.util.Arrays.copyOf(kinds, BATCH);
+    types = java.util.Arrays.copyOf(types, BATCH);
+    hashes = java.util.Arrays.copyOf(hashes, BATCH);
+    callbacks = java.util.Arrays.copyOf(callbacks, BATCH);
+  }
+
+  /** Stamps what the buffer holds and hands it to the listeners; empties the buffer first. */
+  private static void deliverBuffered() {
+    int n = size;
     size = 0;
     Registration[] ls = listeners;
     ReclaimEvent[] out = ls.length == 0 ? null : new ReclaimEvent[n];
@@ -354,15 +399,19 @@ public final class ReclaimEvents {
       return; // the last listener left meanwhile: no one to tell
     }
     // Copied out before any listener runs: one that makes the engine work re-entrantly buffers anew.
-    List<ReclaimEvent> batch = new Batch(out);
     listenersRan = true;
-    for (Registration r : ls) {
-      try {
-        r.listener.onReclaimBatch(batch);
-      } catch (Throwable t) {
-        Reclaimer.reportUnraisable(t, r.listener);
-      } finally {
-        ReclaimLoop.afterUserCode(); // a listener, like a callback, leaves nothing on the thread
+    for (int from = 0; from < n; from += BATCH) {
+      List<ReclaimEvent> batch = new Batch(
+          from == 0 && n <= BATCH ? out : java.util.Arrays.copyOfRange(out, from,
+              Math.min(n, from + BATCH)));
+      for (Registration r : ls) {
+        try {
+          r.listener.onReclaimBatch(batch);
+        } catch (Throwable t) {
+          Reclaimer.reportUnraisable(t, r.listener);
+        } finally {
+          ReclaimLoop.afterUserCode(); // a listener, like a callback, leaves nothing on the thread
+        }
       }
     }
   }
