@@ -209,6 +209,9 @@ final class ReclaimLoop implements Runnable {
     if (sentinels != null) {
       r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
       if (r == null) {
+        if (userCodeRan && Reclaimer.handOver()) {
+          return false; // the new thread signals them once this one has ended, as below
+        }
         signalSentinels();
         return true;
       }
