@@ -105,8 +105,24 @@ public fun CoroutineScope.launchFinalizer(
   return finalizer
 }
 
-/** The name of the core exit hook's thread (see [Finalizer]): its runs are exit runs. */
+/** The name of the core exit hook's thread (see [Finalizer]). */
 private const val EXIT_THREAD = "weakref-atexit"
+
+/** The class and method of core whose frame is at the bottom of every exit run. */
+private const val EXIT_RUN_CLASS = "dev.weakref.FinalizerRef"
+private const val EXIT_RUN_METHOD = "runAtExit"
+
+/**
+ * Whether this thread is core's exit hook running the finalizers at exit. The name alone would
+ * misfire on any thread of the application so named; the hook's own frame, which only core can
+ * call, settles it. Core offers no public signal, and the name check keeps the walk off every
+ * other thread.
+ */
+private fun isExitRun(): Boolean =
+    Thread.currentThread().name == EXIT_THREAD &&
+        StackWalker.getInstance().walk { frames ->
+          frames.anyMatch { it.className == EXIT_RUN_CLASS && it.methodName == EXIT_RUN_METHOD }
+        }
 
 /** The plain finalizer's function: launches [block] in [scope], or runs it to the end at exit. */
 internal class SuspendFinalizerFunction(
@@ -116,7 +132,7 @@ internal class SuspendFinalizerFunction(
 ) : Callable<Job> {
 
   override fun call(): Job =
-      if (Thread.currentThread().name == EXIT_THREAD) {
+      if (isExitRun()) {
         runAtExit()
         DONE
       } else {

@@ -247,6 +247,28 @@ class LaunchFinalizerKotlinTest : FunSpec({
       runs.get() shouldBe 0
     }
 
+    test("f() on a thread of the application named like the exit hook's still launches the block") {
+      val scopeJob = SupervisorJob()
+      val scope = CoroutineScope(scopeJob + Dispatchers.Default)
+      val ranOn = CompletableDeferred<String>()
+      val release = CompletableDeferred<Unit>()
+      val f =
+          scope.launchFinalizer(Resource("kept")) {
+            ranOn.complete(Thread.currentThread().name)
+            release.await() // so that it is still a child of the scope when checked below
+          }
+      val launched = CompletableDeferred<Job?>()
+      val caller = Thread({ launched.complete(f()) }, "weakref-atexit")
+      caller.start()
+      caller.join()
+      val job = launched.await().shouldNotBeNull()
+      scopeJob.children.toList() shouldContain job // launched in the scope, not run to its end here
+      release.complete(Unit)
+      job.join()
+      ranOn.await() shouldStartWith "DefaultDispatcher"
+      scope.cancel()
+    }
+
     test("detached and finished finalizers do not pile up on a long-lived scope") {
       val scopeJob = SupervisorJob()
       val scope = CoroutineScope(scopeJob + Dispatchers.Default)
