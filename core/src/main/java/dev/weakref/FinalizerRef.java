@@ -475,7 +475,10 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
 
   /* ---- At exit ---- */
 
-  /** The body of the shutdown hook: CPython's {@code finalize._exitfunc}. */
+  /**
+   * The body of the shutdown hook: CPython's {@code finalize._exitfunc}. Keep its name: the
+   * coroutines module's launchFinalizer tells an exit run by this frame.
+   */
   static void runAtExit() {
     try {
       long seen = -1;

@@ -21,12 +21,14 @@ import kotlinx.coroutines.flow.FlowCollector
  * from now on: a cache's evictions.
  *
  * Python: none (Python users subclass the dictionary or poll it). Built on
- * [WeakKeyDictionary.onReclaim]. Nothing is lost: the flow starts listening when this function
- * returns, and values wait in an unbounded queue until collected, however slow the collector or
- * whether there is one yet. Each value is delivered once: several collectors of the same flow share
- * the values (each goes to exactly one of them), and a collector that is cancelled leaves what it
- * did not take to the next. Each call returns a new flow with its own queue that receives every
- * reclaimed value.
+ * [WeakKeyDictionary.onReclaim]. Nothing is lost before delivery: the flow starts listening when
+ * this function returns, and values wait in an unbounded queue until collected, however slow the
+ * collector or whether there is one yet. Each value is delivered once: several collectors of the
+ * same flow share the values (each goes to exactly one of them). A value counts as delivered once
+ * it is handed to a collector's block: if that collector is cancelled while its block still handles
+ * the value, the value is not delivered again (record what must not be lost before the block
+ * suspends); values not yet handed over stay queued for the next collector. Each call returns a new
+ * flow with its own queue that receives every reclaimed value.
  *
  * ```kotlin
  * val cache = WeakKeyDictionary<Request, Response>()
@@ -52,12 +54,14 @@ public fun <K : Any, V : Any> WeakKeyDictionary<K, V>.reclaimedValues(): Flow<V>
  * Returns a hot [Flow] of the keys whose values this dictionary loses to the garbage collector,
  * from now on.
  *
- * Python: none. Built on [WeakValueDictionary.onReclaim]. Nothing is lost: the flow starts
- * listening when this function returns, and keys wait in an unbounded queue until collected,
- * however slow the collector or whether there is one yet. Each key is delivered once: several
- * collectors of the same flow share the keys (each goes to exactly one of them), and a collector
- * that is cancelled leaves what it did not take to the next. Each call returns a new flow with its
- * own queue that receives every reclaimed key.
+ * Python: none. Built on [WeakValueDictionary.onReclaim]. Nothing is lost before delivery: the
+ * flow starts listening when this function returns, and keys wait in an unbounded queue until
+ * collected, however slow the collector or whether there is one yet. Each key is delivered once:
+ * several collectors of the same flow share the keys (each goes to exactly one of them). A key
+ * counts as delivered once it is handed to a collector's block: if that collector is cancelled
+ * while its block still handles the key, the key is not delivered again (record what must not be
+ * lost before the block suspends); keys not yet handed over stay queued for the next collector.
+ * Each call returns a new flow with its own queue that receives every reclaimed key.
  *
  * ```kotlin
  * val images = WeakValueDictionary<String, Image>()
@@ -87,8 +91,10 @@ public fun <K : Any, V : Any> WeakValueDictionary<K, V>.reclaimedKeys(): Flow<K>
  * number of elements reclaimed since the previous one (at least 1), so what the engine reclaimed
  * while the collector was busy or absent arrives merged into one count; the sum of the emissions is
  * exactly the number of elements reclaimed. Several collectors of the same flow share the counts (each
- * element is counted by exactly one of them), and a cancelled collector leaves what it did not take
- * to the next. Each call returns a new flow that counts every reclaimed element.
+ * element is counted by exactly one of them). A count is delivered once it is handed to a
+ * collector's block, even if that collector is cancelled while its block still handles it; what was
+ * not handed over yet stays for the next collector. Each call returns a new flow that counts every
+ * reclaimed element.
  *
  * ```kotlin
  * val sessions = weakSetOf<Session>()

@@ -14,6 +14,7 @@ import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.launch
@@ -53,8 +54,9 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   failure.
  * - **When the scope's [Job] completes or is cancelled**, every finalizer of this scope that has not
  *   run yet is detached: its block never runs, not on reclamation, not at exit, and `f()` returns
- *   `null`. A finalizer made in a scope whose Job is already done is returned dead. A scope without
- *   a Job (`GlobalScope`) never detaches its finalizers.
+ *   `null`. A cancelled Job detaches them as soon as it starts cancelling, while its children may
+ *   still be finishing. A finalizer made in a scope whose Job is already done or cancelling is
+ *   returned dead. A scope without a Job (`GlobalScope`) never detaches its finalizers.
  * - **At JVM exit**, a finalizer still alive with `f.atExit == true` (the default, as for the plain
  *   one) runs its block on the exit hook thread `weakref-atexit`, in a `runBlocking` event loop
  *   with the scope's context minus its Job and dispatcher (the scope may be gone by then; the block
@@ -103,8 +105,24 @@ public fun CoroutineScope.launchFinalizer(
   return finalizer
 }
 
-/** The name of the core exit hook's thread (see [Finalizer]): its runs are exit runs. */
+/** The name of the core exit hook's thread (see [Finalizer]). */
 private const val EXIT_THREAD = "weakref-atexit"
+
+/** The class and method of core whose frame is at the bottom of every exit run. */
+private const val EXIT_RUN_CLASS = "dev.weakref.FinalizerRef"
+private const val EXIT_RUN_METHOD = "runAtExit"
+
+/**
+ * Whether this thread is core's exit hook running the finalizers at exit. The name alone would
+ * misfire on any thread of the application so named; the hook's own frame, which only core can
+ * call, settles it. Core offers no public signal, and the name check keeps the walk off every
+ * other thread.
+ */
+private fun isExitRun(): Boolean =
+    Thread.currentThread().name == EXIT_THREAD &&
+        StackWalker.getInstance().walk { frames ->
+          frames.anyMatch { it.className == EXIT_RUN_CLASS && it.methodName == EXIT_RUN_METHOD }
+        }
 
 /** The plain finalizer's function: launches [block] in [scope], or runs it to the end at exit. */
 internal class SuspendFinalizerFunction(
@@ -114,7 +132,7 @@ internal class SuspendFinalizerFunction(
 ) : Callable<Job> {
 
   override fun call(): Job =
-      if (Thread.currentThread().name == EXIT_THREAD) {
+      if (isExitRun()) {
         runAtExit()
         DONE
       } else {
@@ -203,8 +221,9 @@ internal fun reportFailure(context: CoroutineContext, error: Throwable, source: 
 
 /**
  * The finalizers of one scope's [Job] that may still run, detached all at once when the Job
- * completes. A finalizer that ran or was detached stays listed until the next prune: pruning when
- * the list has doubled keeps it at most twice the live ones (plus a few), at constant amortized cost.
+ * starts cancelling or completes. A finalizer that ran or was detached stays listed until the next
+ * prune: pruning when the list has doubled keeps it at most twice the live ones (plus a few), at
+ * constant amortized cost.
  */
 internal class ScopeFinalizers : (Throwable?) -> Unit {
   private val live = ArrayList<Finalizer<*>>()
@@ -228,7 +247,7 @@ internal class ScopeFinalizers : (Throwable?) -> Unit {
   /** How many finalizers are listed, dead ones not yet pruned included: for tests. */
   @Synchronized fun size(): Int = live.size
 
-  /** The Job's completion handler: detaches every listed finalizer (dead ones ignore it). */
+  /** The Job's cancelling (or completion) handler: detaches every listed finalizer, dead or not. */
   override fun invoke(cause: Throwable?) {
     val all =
         synchronized(this) {
@@ -257,10 +276,22 @@ internal class ScopeFinalizers : (Throwable?) -> Unit {
         entry = byJob.putIfAbsent(job, created)
         if (entry == null) {
           entry = created
-          job.invokeOnCompletion(created) // runs at once if the Job is already done
+          detachWhenCancellingOrDone(job, created)
         }
       }
       return entry.add(f)
+    }
+
+    /**
+     * Runs [handler] as soon as [job] starts cancelling, or when it completes normally; at once if
+     * it is already cancelling or done. The plain `invokeOnCompletion` would wait until the
+     * cancelled Job's children have finished, and in between a reclaim or `f()` would launch the
+     * block into a cancelling parent, where it never runs. A public alternative, a child Job of
+     * [job], would keep [job] from ever completing normally.
+     */
+    @OptIn(InternalCoroutinesApi::class)
+    private fun detachWhenCancellingOrDone(job: Job, handler: ScopeFinalizers) {
+      job.invokeOnCompletion(onCancelling = true, invokeImmediately = true, handler = handler)
     }
 
     /** The listing for [job], if any: for tests. */

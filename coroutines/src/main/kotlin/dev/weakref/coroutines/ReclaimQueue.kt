@@ -21,10 +21,13 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * Python has no counterpart; this is `java.lang.ref.ReferenceQueue` for coroutines, without a
  * thread per queue. A registration holds the object only weakly and its tag strongly, until the tag
  * is delivered. The tags wait in the queue while nobody collects; each tag is delivered exactly once,
- * to one of the collectors of [reclaimed], however many there are. A collector that is cancelled
- * loses nothing: a tag is taken off the queue only when it is handed to a collector's `emit`, so
- * the next collector gets everything that one did not. [close] completes the collectors normally
- * once they have emptied the queue, and drops the registrations whose objects are still alive.
+ * to one of the collectors of [reclaimed], however many there are. A tag counts as delivered once
+ * it is handed to a collector's block: if that collector is cancelled while its block still handles
+ * the tag (suspended in it, say), the tag is not handed to anyone again, so record what must not be
+ * lost before the block suspends. Tags not yet handed over stay queued for the next collector: a
+ * tag is taken off the queue only to be handed straight to `emit`, and cancellation is checked
+ * before taking, never in between. [close] completes the collectors normally once they have
+ * emptied the queue, and drops the registrations whose objects are still alive.
  *
  * ```kotlin
  * val uploads = ReclaimQueue<Path>()

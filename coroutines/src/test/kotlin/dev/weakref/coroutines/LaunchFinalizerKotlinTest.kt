@@ -28,15 +28,19 @@ import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.test.runCurrent
 import kotlinx.coroutines.test.runTest
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 
@@ -191,6 +195,78 @@ class LaunchFinalizerKotlinTest : FunSpec({
       runs.get() shouldBe 0
       // A scope that is already done gives a dead finalizer.
       scope.launchFinalizer(kept) { runs.incrementAndGet() }.alive shouldBe false
+    }
+
+    test("a scope that is cancelling, its children not yet done, has already detached them") {
+      val scopeJob = Job()
+      val scope = CoroutineScope(scopeJob + Dispatchers.Default)
+      val childStarted = CompletableDeferred<Unit>()
+      val childMayEnd = CompletableDeferred<Unit>()
+      // A child slow to finish: the scope's Job stays cancelling, not cancelled, until it ends.
+      val child =
+          scope.launch {
+            try {
+              childStarted.complete(Unit)
+              awaitCancellation()
+            } finally {
+              withContext(NonCancellable) { childMayEnd.await() }
+            }
+          }
+      childStarted.await()
+      val runs = AtomicInteger()
+      val kept = Resource("kept")
+      val holder = mutableListOf<Any>(Resource("held"))
+      val f1 = scope.launchFinalizer(kept) { runs.incrementAndGet() }
+      val f2 = scope.finalizeHeld(holder) { runs.incrementAndGet() }
+      scope.cancel()
+      scopeJob.isCancelled shouldBe true
+      scopeJob.isCompleted shouldBe false // the window: the child is still finishing
+      f1.alive shouldBe false
+      f1().shouldBeNull()
+      f2.alive shouldBe false
+      holder.clear()
+      collectGarbage()
+      // Made in the window: dead at once.
+      scope.launchFinalizer(kept) { runs.incrementAndGet() }.alive shouldBe false
+      scopeJob.isCompleted shouldBe false
+      childMayEnd.complete(Unit)
+      child.join()
+      scopeJob.join()
+      runs.get() shouldBe 0
+    }
+
+    test("a scope whose Job completes normally detaches its pending finalizers") {
+      val scopeJob = Job()
+      val runs = AtomicInteger()
+      val f = CoroutineScope(scopeJob).launchFinalizer(Resource("kept")) { runs.incrementAndGet() }
+      f.alive shouldBe true
+      scopeJob.complete()
+      scopeJob.join()
+      f.alive shouldBe false
+      f().shouldBeNull()
+      runs.get() shouldBe 0
+    }
+
+    test("f() on a thread of the application named like the exit hook's still launches the block") {
+      val scopeJob = SupervisorJob()
+      val scope = CoroutineScope(scopeJob + Dispatchers.Default)
+      val ranOn = CompletableDeferred<String>()
+      val release = CompletableDeferred<Unit>()
+      val f =
+          scope.launchFinalizer(Resource("kept")) {
+            ranOn.complete(Thread.currentThread().name)
+            release.await() // so that it is still a child of the scope when checked below
+          }
+      val launched = CompletableDeferred<Job?>()
+      val caller = Thread({ launched.complete(f()) }, "weakref-atexit")
+      caller.start()
+      caller.join()
+      val job = launched.await().shouldNotBeNull()
+      scopeJob.children.toList() shouldContain job // launched in the scope, not run to its end here
+      release.complete(Unit)
+      job.join()
+      ranOn.await() shouldStartWith "DefaultDispatcher"
+      scope.cancel()
     }
 
     test("detached and finished finalizers do not pile up on a long-lived scope") {

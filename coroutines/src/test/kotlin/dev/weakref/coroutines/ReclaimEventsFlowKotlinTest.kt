@@ -16,6 +16,7 @@ import dev.weakref.weakProxy
 import dev.weakref.weakRef
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
@@ -148,7 +149,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     events.map { it.referentKClass }.filter { it == End::class } shouldContainExactly listOf(End::class)
   }
 
-  test("two collectors each get every event; closing one registration twice is harmless") {
+  test("two collectors each get every event from their start; closing twice is harmless") {
     val seen = Collections.synchronizedList(ArrayList<ReclaimEvent>())
     val registration = Reclaimer.addListener { seen += it }
     val a =
@@ -157,6 +158,10 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
             reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
           }
         }
+    // An unrelated reclaim between the two registrations, as any thread's could be: only a sees it.
+    val early = dropEarly()
+    collectGarbage()
+    early.get() shouldBe null
     val b =
         async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
           withTimeout(30_000) {
@@ -167,8 +172,15 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     collectGarbage()
     registration.close()
     registration.close()
-    a.await().map { it.sequence } shouldBe b.await().map { it.sequence }
-    seen.map { it.sequence }.containsAll(a.await().map { it.sequence }) shouldBe true
+    val seqA = a.await().map { it.sequence }
+    val seqB = b.await().map { it.sequence }
+    a.await().map { it.referentKClass } shouldContain Early::class
+    // Each sees every event from its start, without gaps; from the first both saw, the same ones.
+    listOf(seqA, seqB).forEach { seq -> seq.zipWithNext().forEach { (x, y) -> y shouldBe x + 1 } }
+    val from = maxOf(seqA.first(), seqB.first())
+    seqA.filter { it >= from } shouldBe seqB.filter { it >= from }
+    seqA.last() shouldBe seqB.last() // the End event, seen by both
+    seen.map { it.sequence }.containsAll(seqA) shouldBe true
     Reclaimer.removeListener { } shouldBe false
   }
 })
