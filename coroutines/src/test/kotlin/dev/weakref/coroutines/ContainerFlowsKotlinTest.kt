@@ -59,7 +59,7 @@ private fun droppedFlowBuffer(d: WeakKeyDictionary<Key, Value>): WeakReference<A
 
 /** A deliberately slow collector: it suspends every 100 items. */
 private fun Flow<Value>.slowly(): Flow<Int> = map {
-  if (it.n % 100 == 0) delay(1)
+  if (it.n % 100 == 0) delay(1) // sleep-ok: a deliberately slow collector, not a wait for the GC
   it.n
 }
 
@@ -164,7 +164,7 @@ class ContainerFlowsKotlinTest : FunSpec({
       val got =
           launchCollecting(
               gone.map {
-                if (it % 100 == 0) delay(1)
+                if (it % 100 == 0) delay(1) // sleep-ok: a deliberately slow collector
                 it
               },
               N)
@@ -192,7 +192,7 @@ class ContainerFlowsKotlinTest : FunSpec({
                 .collect {
                   it shouldBeGreaterThan 0
                   sums += it
-                  delay(1)
+                  delay(1) // sleep-ok: a deliberately slow collector
                 }
           }
       fillSet(s, N)

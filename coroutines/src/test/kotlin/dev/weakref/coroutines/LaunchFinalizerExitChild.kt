@@ -34,8 +34,8 @@ object LaunchFinalizerExitChild {
       awaitCancellation()
     }
     scope.launchFinalizer(keep("a")) {
-      delay(20)
-      withContext(Dispatchers.IO) { delay(1) }
+      delay(20) // sleep-ok: the finalizer under test suspends, as real cleanup would
+      withContext(Dispatchers.IO) { delay(1) } // sleep-ok: suspends on another dispatcher
       val name = currentCoroutineContext()[CoroutineName]?.name
       println("exit a ran after suspending, in $name, on ${Thread.currentThread().name}")
     }
