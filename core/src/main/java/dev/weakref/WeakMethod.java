@@ -1,5 +1,7 @@
 package dev.weakref;
 
+import dev.weakref.internal.Captures;
+import dev.weakref.internal.Referents;
 import java.lang.reflect.Field;
 import java.util.Objects;
 import java.util.function.Consumer;

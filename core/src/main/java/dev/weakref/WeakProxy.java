@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.internal.ProxyClasses;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -63,7 +64,7 @@ public interface WeakProxy {
    *     proxy, or is of a JDK value-based class such as {@code Integer}
    */
   static Object of(Object referent) {
-    return WeakProxies.proxy(referent);
+    return ProxyClasses.proxy(referent);
   }
 
   /**
@@ -81,7 +82,7 @@ public interface WeakProxy {
    *     implement it, {@code referent} is itself a weak proxy, or is of a JDK value-based class
    */
   static <I> I of(Object referent, Class<I> type) {
-    return WeakProxies.proxy(referent, type, null);
+    return ProxyClasses.proxy(referent, type, null);
   }
 
   /**
@@ -105,6 +106,6 @@ public interface WeakProxy {
    *     value, an anonymous or inner class's field); the message names the field
    */
   static <I> I of(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
-    return WeakProxies.proxy(referent, type, callback);
+    return ProxyClasses.proxy(referent, type, callback);
   }
 }

@@ -2,6 +2,9 @@ package dev.weakref;
 
 import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.Captures;
+import dev.weakref.internal.Referents;
+import dev.weakref.internal.Reprs;
 import java.lang.ref.WeakReference;
 import java.util.Objects;
 import java.util.function.Consumer;

@@ -2,6 +2,8 @@
 
 package dev.weakref
 
+import dev.weakref.internal.ProxyClasses
+
 /**
  * Returns the weak proxy to this object implementing [I]: the one callback-less proxy it shares
  * with every other caller for that interface, the same one `WeakProxy.of(obj, I::class.java)`
@@ -50,4 +52,4 @@ public inline fun <reified I : Any> Any.weakProxy(noinline callback: (I) -> Unit
  */
 @PublishedApi
 internal fun <I : Any> weakProxyWithCallback(referent: Any, type: Class<I>, callback: (I) -> Unit): I =
-    WeakProxies.proxy(referent, type, KotlinCallback(callback), callback)
+    ProxyClasses.proxy(referent, type, KotlinCallback(callback), callback)

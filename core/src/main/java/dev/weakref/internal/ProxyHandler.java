@@ -1,5 +1,7 @@
-package dev.weakref;
+package dev.weakref.internal;
 
+import dev.weakref.ReferenceError;
+import dev.weakref.WeakProxy;
 import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.WeakReference;
@@ -111,7 +113,7 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
 
   /**
    * Compares referents, unwrapping {@code other} if it is a weak proxy too (Python unwraps both sides
-   * of {@code ==}). Once either side is dead only identity is left, as for {@link WeakRef}: Python
+   * of {@code ==}). Once either side is dead only identity is left, as for {@link dev.weakref.WeakRef}: Python
    * would raise, but a Java {@code equals} that throws breaks {@code list.remove(proxy)} in the very
    * callback that unsubscribes a dead proxy.
    */

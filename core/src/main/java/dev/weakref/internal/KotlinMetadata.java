@@ -1,7 +1,7 @@
-package dev.weakref;
+package dev.weakref.internal;
 
 /**
- * Reads the one fact this library needs from Kotlin's {@code kotlin.Metadata} annotation: whether a
+ * Internal: reads the one fact this library needs from Kotlin's {@code kotlin.Metadata} annotation: whether a
  * class is a {@code fun interface}. Kotlin records that only in the protobuf-encoded class flags of
  * {@code d1}, so this is a minimal protobuf reader; it links no Kotlin class.
  *

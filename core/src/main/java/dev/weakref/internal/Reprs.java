@@ -1,13 +1,13 @@
-package dev.weakref;
+package dev.weakref.internal;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * Python's reprs of weak objects: {@code <weakref at 0x…; to 'pkg.Class' at 0x…>} and
+ * Internal: Python's reprs of weak objects: {@code <weakref at 0x…; to 'pkg.Class' at 0x…>} and
  * {@code <weakref at 0x…; dead>}. The hexadecimal numbers are identity hash codes, the JVM's stand-in
  * for addresses. Never calls anything on the target but {@code getClass()}.
  */
-final class Reprs {
+public final class Reprs {
   private Reprs() {}
 
   /**
@@ -18,8 +18,9 @@ final class Reprs {
    * @param self the object described
    * @param link the word before the target's class: {@code to} or {@code for}
    * @param target what it refers to, or {@code null} when that is gone
+   * @return the repr
    */
-  static String of(String kind, Object self, String link, @Nullable Object target) {
+  public static String of(String kind, Object self, String link, @Nullable Object target) {
     String head = "<" + kind + " at 0x" + Integer.toHexString(System.identityHashCode(self));
     if (target == null) {
       return head + "; dead>";

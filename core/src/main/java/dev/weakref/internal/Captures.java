@@ -1,4 +1,4 @@
-package dev.weakref;
+package dev.weakref.internal;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -7,7 +7,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Finds a function object (a lambda, an anonymous or inner class) that holds a given object in one
+ * Internal: finds a function object (a lambda, an anonymous or inner class) that holds a given object in one
  * of its fields: the capture hazard of {@code Finalizer.of}, {@code WeakMethod.of}, and the callbacks
  * of {@code WeakRef}, weak proxies and {@code WeakMethod}, where such a function would keep the
  * object it is meant to watch alive forever (and so never run).
@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * captured {@code var}'s {@code Ref}, a collection) is not, and neither are fields of classes in
  * packages not opened to this module.
  */
-final class Captures {
+public final class Captures {
   private static final Field[] NONE = {};
 
   private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
@@ -43,8 +43,9 @@ final class Captures {
    *
    * @param function the function object to inspect
    * @param target the object it must not hold
+   * @return the field, or {@code null} if none holds it
    */
-  static @Nullable Field fieldHolding(Object function, Object target) {
+  public static @Nullable Field fieldHolding(Object function, Object target) {
     for (Field f : FIELDS.get(function.getClass())) {
       try {
         if (f.get(function) == target) {
@@ -68,7 +69,7 @@ final class Captures {
    * @param role names the referent in the message, such as {@code "referent"} or {@code "receiver"}
    * @throws IllegalArgumentException if it does
    */
-  static void requireNotHeld(String what, Object callback, Object referent, String role) {
+  public static void requireNotHeld(String what, Object callback, Object referent, String role) {
     if (callback == referent) {
       throw new IllegalArgumentException(what + " is the " + role + " itself ("
           + referent.getClass().getName() + "): it could never be reclaimed");
@@ -86,8 +87,9 @@ final class Captures {
    * Names a captured field for an error message: {@code 'arg$1' (captured value #1 of a lambda)}.
    *
    * @param f a field returned by {@link #fieldHolding}
+   * @return its name and what it is
    */
-  static String describe(Field f) {
+  public static String describe(Field f) {
     String name = f.getName();
     String what;
     if (name.startsWith("this$")) {

@@ -1,5 +1,7 @@
-package dev.weakref;
+package dev.weakref.internal;
 
+import dev.weakref.CallableWeakProxy;
+import dev.weakref.WeakProxy;
 import dev.weakref.engine.Reclaimer;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
@@ -17,14 +19,15 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds the weak proxies behind {@link WeakProxy#of}: which interfaces, which class loader, whether
+ * Internal: builds the weak proxies behind {@link WeakProxy#of} (the proxy classes, one per
+ * shape), while {@code Proxies.kt} holds the Kotlin facade: which interfaces, which class loader, whether
  * callable, and the sharing of callback-less proxies.
  *
  * <p>Everything cached here lives in {@link ClassValue}s, whose values are stored in the class they
  * describe (the referent's class or the interface): a cache entry can never outlive, or pin, the
  * class loader of the class it is about. The JDK caches the proxy classes per defining loader.
  */
-final class WeakProxies {
+public final class ProxyClasses {
   /** The proxy shape for "every interface of this referent class". */
   private static final ClassValue<Shape> ALL = new ClassValue<>() {
     @Override
@@ -58,25 +61,50 @@ final class WeakProxies {
     throw new IllegalStateException("probe proxy");
   };
 
-  private WeakProxies() {}
+  private ProxyClasses() {}
 
   /* ---- Entry points ---- */
 
-  static Object proxy(Object referent) {
+  /**
+   * Returns the shared callback-less proxy to {@code referent} over every interface of its class.
+   *
+   * @param referent the object to refer to
+   * @return the proxy
+   * @throws IllegalArgumentException as {@link WeakProxy#of(Object)} documents
+   */
+  public static Object proxy(Object referent) {
     check(referent);
     Shape shape = ALL.get(referent.getClass());
     return Reclaimer.shared(referent, shape.proxyClass, shape);
   }
 
-  static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
+  /**
+   * Returns a proxy to {@code referent} over {@code type}: the shared one without a callback, else
+   * a new one.
+   *
+   * @param referent the object to refer to
+   * @param type the interface
+   * @param callback called with the proxy after reclamation, or {@code null}
+   * @param <I> the interface
+   * @return the proxy
+   * @throws IllegalArgumentException as {@link WeakProxy#of(Object, Class, Consumer)} documents
+   */
+  public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
     return proxy(referent, type, callback, callback);
   }
 
   /**
    * Like {@link #proxy(Object, Class, Consumer)}, checking {@code checkedCallback} for captures: for
    * the Kotlin facade, whose {@code callback} adapts the Kotlin function {@code checkedCallback}.
+   *
+   * @param referent the object to refer to
+   * @param type the interface
+   * @param callback called with the proxy after reclamation, or {@code null}
+   * @param checkedCallback what the capture check inspects and its message names
+   * @param <I> the interface
+   * @return the proxy
    */
-  static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
+  public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
       @Nullable Object checkedCallback) {
     check(referent);
     Objects.requireNonNull(type, "interface");

@@ -1,10 +1,10 @@
-package dev.weakref;
+package dev.weakref.internal;
 
 import java.lang.annotation.Annotation;
 import java.util.Objects;
 
 /**
- * The admission rule for referents: not {@code null}, and not an instance of a JDK value-based class.
+ * Internal: the admission rule for referents: not {@code null}, and not an instance of a JDK value-based class.
  *
  * <p>Identity is meaningless for value-based classes ({@code Integer}, {@code Optional},
  * {@code LocalDate}, the {@code List.of} lists, …): two equal values may or may not be the same
@@ -12,7 +12,7 @@ import java.util.Objects;
  * {@code IdentityException} for them; we refuse them now, as Python refuses {@code int}. The JDK marks
  * these classes with the runtime-retained annotation {@code jdk.internal.ValueBased}.
  */
-final class Referents {
+public final class Referents {
   private static final ClassValue<Boolean> VALUE_BASED = new ClassValue<>() {
     @Override
     protected Boolean computeValue(Class<?> type) {
@@ -34,10 +34,13 @@ final class Referents {
   /**
    * Returns {@code referent} if a weak reference may be made to it.
    *
+   * @param referent the would-be referent
+   * @param <T> its type
+   * @return {@code referent}
    * @throws NullPointerException if it is {@code null}
    * @throws IllegalArgumentException if it is an instance of a value-based class
    */
-  static <T> T requireReferenceable(T referent) {
+  public static <T> T requireReferenceable(T referent) {
     Objects.requireNonNull(referent, "cannot create weak reference to null");
     Class<?> type = referent.getClass();
     // Value-based classes all live in the JDK: one field read rules out application classes.
