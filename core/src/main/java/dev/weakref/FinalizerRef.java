@@ -9,7 +9,6 @@ import dev.weakref.internal.Reprs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
-import java.lang.reflect.Field;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,7 +129,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       Object obj, @Nullable Object func, @Nullable Object fn, Object[] args) {
     Referents.requireReferenceable(obj);
     Objects.requireNonNull(func, "finalizer function is null");
-    CaptureCheck.requireNotHeld(obj, func, args);
+    Captures.requireNotHeldByFinalizer(obj, func, args);
     FinalizerRef<R> f = new FinalizerRef<>(obj, Objects.requireNonNull(fn));
     ExitHook.ensureRegistered();
     synchronized (LOCK) {
@@ -629,34 +628,6 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
 
     static void ensureRegistered() {
       // Nothing: calling this initializes the class, which registers the hook once.
-    }
-  }
-
-  /* ---- The capture check ---- */
-
-  /** Refuses a function or argument that holds the object to finalize (see {@link Captures}). */
-  static final class CaptureCheck {
-    private CaptureCheck() {}
-
-    static void requireNotHeld(Object obj, Object func, Object[] args) {
-      if (func == obj) {
-        throw new IllegalArgumentException("the finalizer function is the object to finalize "
-            + "itself (" + obj.getClass().getName() + "): it could never be reclaimed");
-      }
-      Field f = Captures.fieldHolding(func, obj);
-      if (f != null) {
-        throw new IllegalArgumentException("the finalizer function " + func.getClass().getName()
-            + " holds the object to finalize in its field " + Captures.describe(f)
-            + ": the object could never be reclaimed, so the function would never "
-            + "run before exit; capture only what the cleanup needs (not " + obj.getClass().getName()
-            + " itself)");
-      }
-      for (int i = 0; i < args.length; i++) {
-        if (args[i] == obj) {
-          throw new IllegalArgumentException("finalizer argument " + i + " is the object to finalize ("
-              + obj.getClass().getName() + "): the object could never be reclaimed");
-        }
-      }
     }
   }
 }

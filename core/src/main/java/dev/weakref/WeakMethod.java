@@ -2,7 +2,6 @@ package dev.weakref;
 
 import dev.weakref.internal.Captures;
 import dev.weakref.internal.Referents;
-import java.lang.reflect.Field;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -108,21 +107,12 @@ public final class WeakMethod<F> extends WeakRef<F> {
       @Nullable Consumer<? super WeakMethod<F>> callback, @Nullable Object checkedCallback) {
     Referents.requireReferenceable(receiver);
     Objects.requireNonNull(binder, "binder");
-    refuseCapture(receiver, binder);
+    Captures.requireNotHeldByBinder(receiver, binder);
     WeakMethod<F> wm = new WeakMethod<>(receiver, binder, callback, checkedCallback);
     @SuppressWarnings("unchecked")
     F asReferent = (F) receiver;
     wm.register(asReferent); // only now, fully built, may getWeakRefs or the engine see it
     return wm;
-  }
-
-  private static void refuseCapture(Object receiver, Object binder) {
-    Field f = Captures.fieldHolding(binder, receiver);
-    if (f != null) {
-      throw new IllegalArgumentException("WeakMethod binder " + binder.getClass().getName()
-          + " captures the receiver in its field " + Captures.describe(f) + ", so the receiver could"
-          + " never be reclaimed: bind the argument instead, as in c -> c::method");
-    }
   }
 
   /**

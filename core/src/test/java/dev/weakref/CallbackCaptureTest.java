@@ -177,6 +177,36 @@ final class CallbackCaptureTest {
   }
 
   @Test
+  void everyRefusal_keepsItsWording_throughTheOneSharedCheck() {
+    // Finalizers, weak methods, refs and proxies share one check: each keeps its own message.
+    Target t = new Target();
+    String target = Target.class.getName();
+    String lambda = "'arg$1' (captured value #1 of a lambda)";
+    Runnable cleanup = () -> t.run();
+    assertEquals("the finalizer function " + cleanup.getClass().getName() + " holds the object to"
+        + " finalize in its field " + lambda + ": the object could never be reclaimed, so the"
+        + " function would never run before exit; capture only what the cleanup needs (not "
+        + target + " itself)", refused(() -> Finalizer.of(t, cleanup)));
+    SelfCallback self = new SelfCallback();
+    assertEquals("the finalizer function is the object to finalize itself ("
+        + SelfCallback.class.getName() + "): it could never be reclaimed",
+        refused(() -> Finalizer.of(self, self)));
+    assertEquals("finalizer argument 1 is the object to finalize (" + target + "): the object"
+        + " could never be reclaimed", refused(() -> Finalizer.of(t, a -> null, "x", t)));
+    Function<Target, Runnable> binder = ignored -> t::run;
+    assertEquals("WeakMethod binder " + binder.getClass().getName() + " captures the receiver in"
+        + " its field " + lambda + ", so the receiver could never be reclaimed: bind the argument"
+        + " instead, as in c -> c::method", refused(() -> WeakMethod.of(t, binder)));
+    Consumer<WeakRef<Target>> callback = r -> t.run();
+    assertEquals("the WeakRef callback " + callback.getClass().getName() + " holds the referent in"
+        + " its field " + lambda + ": the referent could never be reclaimed, so the callback would"
+        + " never run; capture only what the callback needs (not " + target + " itself) and take"
+        + " the reference from its argument", refused(() -> new WeakRef<>(t, callback)));
+    assertEquals("the weak proxy callback is the referent itself (" + SelfCallback.class.getName()
+        + "): it could never be reclaimed", refused(() -> WeakProxy.of(self, Runnable.class, self)));
+  }
+
+  @Test
   void check_readsOnlyTheCallbacksOwnFields() {
     // A referent held through another object is not seen: documented, and cheap to check.
     Target t = new Target();

@@ -7,10 +7,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Internal: finds a function object (a lambda, an anonymous or inner class) that holds a given object in one
- * of its fields: the capture hazard of {@code Finalizer.of}, {@code WeakMethod.of}, and the callbacks
- * of {@code WeakRef}, weak proxies and {@code WeakMethod}, where such a function would keep the
- * object it is meant to watch alive forever (and so never run).
+ * Internal: the one capture check, which refuses a function object (a lambda, an anonymous or
+ * inner class) that holds the object it watches in one of its fields: the hazard of
+ * {@code Finalizer.of}, {@code WeakMethod.of}, and the callbacks of {@code WeakRef}, weak proxies
+ * and {@code WeakMethod}, where such a function would keep that object alive forever (and so never
+ * run).
  *
  * <p>Which fields a class has is computed once per class ({@link ClassValue}); a check then reads
  * only those. Only direct references are seen: a value held through another object (a Kotlin
@@ -43,9 +44,8 @@ public final class Captures {
    *
    * @param function the function object to inspect
    * @param target the object it must not hold
-   * @return the field, or {@code null} if none holds it
    */
-  public static @Nullable Field fieldHolding(Object function, Object target) {
+  private static @Nullable Field fieldHolding(Object function, Object target) {
     for (Field f : FIELDS.get(function.getClass())) {
       try {
         if (f.get(function) == target) {
@@ -59,8 +59,8 @@ public final class Captures {
   }
 
   /**
-   * Refuses a callback that is {@code referent} itself or holds it in one of its fields: the check of
-   * {@code Finalizer.of}, with the same wording, for the callbacks of references and proxies.
+   * Refuses a callback that is {@code referent} itself or holds it in one of its fields: the check
+   * of the callbacks of references, weak methods and proxies.
    *
    * @param what names the callback in the message, such as {@code "the WeakRef callback"}
    * @param callback the callback to inspect (for a Kotlin facade, the Kotlin function itself, not
@@ -70,26 +70,93 @@ public final class Captures {
    * @throws IllegalArgumentException if it does
    */
   public static void requireNotHeld(String what, Object callback, Object referent, String role) {
-    if (callback == referent) {
+    requireNotHeld(Kind.CALLBACK, what, callback, referent, role);
+  }
+
+  /**
+   * Refuses a finalizer function that is {@code obj} itself or holds it in one of its fields, and
+   * arguments of which one is {@code obj}: the check of {@code Finalizer.of}.
+   *
+   * @param obj the object to finalize
+   * @param func the function to inspect (for the Kotlin facade, the Kotlin function itself)
+   * @param args the arguments the function will be passed
+   * @throws IllegalArgumentException if one of them holds or is {@code obj}
+   */
+  public static void requireNotHeldByFinalizer(Object obj, Object func, Object[] args) {
+    requireNotHeld(Kind.FINALIZER, "the finalizer function", func, obj, "object to finalize");
+    for (int i = 0; i < args.length; i++) {
+      if (args[i] == obj) {
+        throw new IllegalArgumentException("finalizer argument " + i + " is the object to finalize ("
+            + obj.getClass().getName() + "): the object could never be reclaimed");
+      }
+    }
+  }
+
+  /**
+   * Refuses a {@code WeakMethod} binder that holds the receiver in one of its fields.
+   *
+   * @param receiver the receiver the binder must not hold
+   * @param binder the binder to inspect
+   * @throws IllegalArgumentException if it does
+   */
+  public static void requireNotHeldByBinder(Object receiver, Object binder) {
+    requireNotHeld(Kind.BINDER, "WeakMethod binder", binder, receiver, "receiver");
+  }
+
+  /** The one check: identity (unless the kind allows it), then each field of the function. */
+  private static void requireNotHeld(Kind kind, String what, Object function, Object target,
+      String role) {
+    if (function == target && kind != Kind.BINDER) {
       throw new IllegalArgumentException(what + " is the " + role + " itself ("
-          + referent.getClass().getName() + "): it could never be reclaimed");
+          + target.getClass().getName() + "): it could never be reclaimed");
     }
-    Field f = fieldHolding(callback, referent);
+    Field f = fieldHolding(function, target);
     if (f != null) {
-      throw new IllegalArgumentException(what + " " + callback.getClass().getName() + " holds the "
-          + role + " in its field " + describe(f) + ": the " + role + " could never be reclaimed, so"
-          + " the callback would never run; capture only what the callback needs (not "
-          + referent.getClass().getName() + " itself) and take the reference from its argument");
+      throw new IllegalArgumentException(kind.heldInField(what + " " + function.getClass().getName(),
+          role, describe(f), target.getClass().getName()));
     }
+  }
+
+  /**
+   * The kinds of function checked, each with the wording of its refusal; a binder that is the
+   * receiver itself is not refused (it never was).
+   */
+  private enum Kind {
+    CALLBACK {
+      @Override
+      String heldInField(String function, String role, String field, String targetClass) {
+        return function + " holds the " + role + " in its field " + field + ": the " + role
+            + " could never be reclaimed, so the callback would never run; capture only what the"
+            + " callback needs (not " + targetClass + " itself) and take the reference from its"
+            + " argument";
+      }
+    },
+    FINALIZER {
+      @Override
+      String heldInField(String function, String role, String field, String targetClass) {
+        return function + " holds the " + role + " in its field " + field + ": the object could"
+            + " never be reclaimed, so the function would never run before exit; capture only what"
+            + " the cleanup needs (not " + targetClass + " itself)";
+      }
+    },
+    BINDER {
+      @Override
+      String heldInField(String function, String role, String field, String targetClass) {
+        return function + " captures the " + role + " in its field " + field + ", so the " + role
+            + " could never be reclaimed: bind the argument instead, as in c -> c::method";
+      }
+    };
+
+    /** The message for {@code function} ("what" and class name) holding the target in a field. */
+    abstract String heldInField(String function, String role, String field, String targetClass);
   }
 
   /**
    * Names a captured field for an error message: {@code 'arg$1' (captured value #1 of a lambda)}.
    *
    * @param f a field returned by {@link #fieldHolding}
-   * @return its name and what it is
    */
-  public static String describe(Field f) {
+  private static String describe(Field f) {
     String name = f.getName();
     String what;
     if (name.startsWith("this$")) {
