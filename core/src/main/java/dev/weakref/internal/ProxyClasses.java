@@ -2,7 +2,7 @@ package dev.weakref.internal;
 
 import dev.weakref.CallableWeakProxy;
 import dev.weakref.WeakProxy;
-import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Modifier;
@@ -75,7 +75,7 @@ public final class ProxyClasses {
   public static Object proxy(Object referent) {
     check(referent);
     Shape shape = ALL.get(referent.getClass());
-    return Reclaimer.shared(referent, shape.proxyClass, shape);
+    return Tracking.shared(referent, shape.proxyClass, shape);
   }
 
   /**
@@ -122,12 +122,12 @@ public final class ProxyClasses {
     Shape shape = oneInterfaceShape(type, CALLABLE.get(referent.getClass()));
     Object proxy;
     if (callback == null) {
-      proxy = Reclaimer.shared(referent, shape.proxyClass, shape);
+      proxy = Tracking.shared(referent, shape.proxyClass, shape);
     } else {
       @SuppressWarnings("unchecked")
       Consumer<Object> cb = (Consumer<Object>) callback;
       proxy = shape.newProxy(new ProxyHandler(referent, cb));
-      Reclaimer.track(referent, proxy, ProxyHandler.FIRE);
+      Tracking.track(referent, proxy, ProxyHandler.FIRE);
     }
     return type.cast(proxy);
   }
@@ -143,7 +143,7 @@ public final class ProxyClasses {
 
   /**
    * The interfaces and loader of one kind of proxy. Also the factory of its callback-less, shared
-   * proxies (Reclaimer.shared tracks them), so that sharing allocates nothing per call.
+   * proxies (Tracking.shared tracks them), so that sharing allocates nothing per call.
    */
   static final class Shape implements Function<Object, Object> {
     final Class<?>[] interfaces;

@@ -2,8 +2,8 @@ package dev.weakref.internal;
 
 import dev.weakref.ReferenceError;
 import dev.weakref.WeakProxy;
-import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.ReclaimAction;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
