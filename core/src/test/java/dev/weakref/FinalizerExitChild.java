@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.FinalizerExitHook;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +41,7 @@ final class FinalizerExitChild {
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        if (!FinalizerRef.awaitExitFinished(30_000)) {
+        if (!FinalizerExitHook.awaitExitFinished(30_000)) {
           System.out.println("exit hook did not finish");
           return;
         }

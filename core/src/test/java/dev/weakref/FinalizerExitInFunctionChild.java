@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.FinalizerExitHook;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,7 +20,7 @@ final class FinalizerExitInFunctionChild {
   private static void reportAfterTheExitHook() {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        if (!FinalizerRef.awaitExitFinished(30_000)) {
+        if (!FinalizerExitHook.awaitExitFinished(30_000)) {
           System.out.println("exit hook did not finish");
           return;
         }
@@ -27,7 +28,7 @@ final class FinalizerExitInFunctionChild {
         return;
       }
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exitCalledAt);
-      System.out.println("exit hook done, gave up waiting: " + FinalizerRef.inFlightWaitTimedOut());
+      System.out.println("exit hook done, gave up waiting: " + FinalizerExitHook.inFlightWaitTimedOut());
       System.out.println("exit hook took ms " + ms);
     }));
   }

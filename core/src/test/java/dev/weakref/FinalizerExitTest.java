@@ -3,6 +3,7 @@ package dev.weakref;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weakref.internal.FinalizerExitHook;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,13 +78,13 @@ final class FinalizerExitTest {
   private static void assertExitDoesNotWaitForTheExitingFunction(Class<?> child, String first)
       throws Exception {
     assertExitDoesNotWaitForTheExitingFunction(
-        child, first, FinalizerRef.EXIT_WAIT_SECONDS * 1000L / 2);
+        child, first, FinalizerExitHook.EXIT_WAIT_SECONDS * 1000L / 2);
   }
 
   /**
    * The function that called {@code System.exit} is running (it never returns), so the exit hook
    * must not wait for it: the hook runs the other live finalizer and ends well within the in-flight
-   * wait of {@link FinalizerRef#EXIT_WAIT_SECONDS} (it used to wait all of it).
+   * wait of {@link FinalizerExitHook#EXIT_WAIT_SECONDS} (it used to wait all of it).
    */
   private static void assertExitDoesNotWaitForTheExitingFunction(
       Class<?> child, String first, long maxMs) throws Exception {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.AbstractFinalizer;
+import dev.weakref.internal.LiveFinalizers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -19,8 +21,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The registry of live finalizers (chunks of slots) and the reference a finalizer is. */
+/** The registry of live finalizers (LiveFinalizers, in chunks) and the reference a finalizer is. */
 final class FinalizerRegistryTest {
+
+  /** The finalizers in the registry, newest first; {@code chunks[0]} receives the chunk count. */
+  private static List<Finalizer<?>> registered(int[] chunks) {
+    List<Finalizer<?>> out = new ArrayList<>();
+    for (AbstractFinalizer f : LiveFinalizers.registered(chunks)) {
+      out.add((Finalizer<?>) f);
+    }
+    return out;
+  }
 
   @Test
   void registry_pinsNoChunkPerLongLivedFinalizer_whenShortOnesEndWhileTheirChunkIsNewest() {
@@ -28,7 +39,7 @@ final class FinalizerRegistryTest {
     List<Object> kept = new ArrayList<>();
     List<Finalizer<Void>> keptFinalizers = new ArrayList<>();
     int[] chunks = new int[1];
-    FinalizerRef.registered(chunks);
+    registered(chunks);
     int before = chunks[0];
     try {
       for (int round = 0; round < 100; round++) {
@@ -39,9 +50,9 @@ final class FinalizerRegistryTest {
           Finalizer.of(new Object(), () -> {}).call();
         }
       }
-      List<Finalizer<?>> live = FinalizerRef.registered(chunks);
+      List<Finalizer<?>> live = registered(chunks);
       assertTrue(chunks[0] - before <= 2,
-          "100 long-lived finalizers took " + (chunks[0] - before) + " new chunks of 128 slots");
+          "100 long-lived finalizers took " + (chunks[0] - before) + " new chunks of 128 places");
       List<Finalizer<?>> newestFirst = new ArrayList<>(keptFinalizers);
       Collections.reverse(newestFirst);
       assertEquals(newestFirst, live.subList(0, 100), "compacting keeps newest first");
@@ -49,8 +60,8 @@ final class FinalizerRegistryTest {
       keptFinalizers.forEach(Finalizer::detach);
       java.lang.ref.Reference.reachabilityFence(kept);
     }
-    // Detaching found each one at the slot compaction gave it.
-    assertTrue(FinalizerRef.registered(chunks).stream().noneMatch(keptFinalizers::contains));
+    // Detaching found each one at the place compaction gave it.
+    assertTrue(registered(chunks).stream().noneMatch(keptFinalizers::contains));
   }
 
   @Test
@@ -66,7 +77,7 @@ final class FinalizerRegistryTest {
       }));
     }
     int[] chunks = new int[1];
-    FinalizerRef.registered(chunks);
+    registered(chunks);
     int before = chunks[0];
     assertTrue(before >= 50, "6,400 finalizers in " + before + " chunks");
 
@@ -83,7 +94,7 @@ final class FinalizerRegistryTest {
     }
     assertEquals(expectedCalls(), ran.get(), "the called ones ran, the detached ones did not");
 
-    List<Finalizer<?>> now = FinalizerRef.registered(chunks);
+    List<Finalizer<?>> now = registered(chunks);
     assertTrue(chunks[0] <= 10, "64 live finalizers left in " + chunks[0] + " chunks");
     Set<Object> mine = Collections.newSetFromMap(new IdentityHashMap<>());
     mine.addAll(all);
@@ -99,7 +110,7 @@ final class FinalizerRegistryTest {
     for (Finalizer<Void> f : kept) {
       f.detach();
     }
-    assertTrue(Collections.disjoint(FinalizerRef.registered(chunks), mine));
+    assertTrue(Collections.disjoint(registered(chunks), mine));
   }
 
   private static int expectedCalls() {
@@ -153,7 +164,7 @@ final class FinalizerRegistryTest {
     }
     assertEquals(List.of(), failures);
 
-    List<Finalizer<?>> registered = FinalizerRef.registered(new int[1]);
+    List<Finalizer<?>> registered = registered(new int[1]);
     Set<Object> inRegistry = Collections.newSetFromMap(new IdentityHashMap<>());
     inRegistry.addAll(registered);
     for (List<Finalizer<Void>> mine : made) {
@@ -183,13 +194,13 @@ final class FinalizerRegistryTest {
   }
 
   @Test
-  void registry_freesTheSlotOfAReclaimedFinalizer() {
+  void registry_freesThePlaceOfAReclaimedFinalizer() {
     AtomicInteger ran = new AtomicInteger();
     Finalizer<Void> f = finalizerOfGarbage(ran);
     Reclaimer.collect();
     assertEquals(1, ran.get());
     assertFalse(f.isAlive());
-    assertFalse(FinalizerRef.registered(new int[1]).contains(f));
+    assertFalse(registered(new int[1]).contains(f));
   }
 
   private static Finalizer<Void> finalizerOfGarbage(AtomicInteger ran) {

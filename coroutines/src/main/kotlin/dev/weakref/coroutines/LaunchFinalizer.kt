@@ -109,7 +109,7 @@ public fun CoroutineScope.launchFinalizer(
 private const val EXIT_THREAD = "weakref-atexit"
 
 /** The class and method of core whose frame is at the bottom of every exit run. */
-private const val EXIT_RUN_CLASS = "dev.weakref.FinalizerRef"
+private const val EXIT_RUN_CLASS = "dev.weakref.internal.FinalizerExitHook"
 private const val EXIT_RUN_METHOD = "runAtExit"
 
 /**
