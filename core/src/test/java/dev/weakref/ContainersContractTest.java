@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.EngineReference;
 import dev.weakref.testing.Key;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
