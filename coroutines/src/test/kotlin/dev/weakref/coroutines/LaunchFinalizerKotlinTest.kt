@@ -7,6 +7,7 @@ import dev.weakref.collectGarbage
 import dev.weakref.engine.Reclaimer
 import dev.weakref.finalize
 import dev.weakref.invoke
+import dev.weakref.testing.UnraisableCapture
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContain
@@ -161,8 +162,7 @@ class LaunchFinalizerKotlinTest : FunSpec({
 
     test("without a handler a failure goes to the engine's unraisable hook") {
       val reported = CompletableDeferred<Pair<Throwable, Any?>>()
-      val previous = Reclaimer.setUnraisableHook { e, source -> reported.complete(e to source) }
-      try {
+      UnraisableCapture.start { e, source -> reported.complete(e to source) }.use {
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         val block: suspend () -> Unit = { throw IllegalStateException("no handler") }
         scope.finalizeDropped("bad", block = block)
@@ -171,8 +171,6 @@ class LaunchFinalizerKotlinTest : FunSpec({
         error.message shouldBe "no handler"
         source shouldBeSameInstanceAs block
         scope.cancel()
-      } finally {
-        Reclaimer.setUnraisableHook(previous)
       }
     }
 
