@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.weakref.WeakKeyDictionaryTest.Key;
-import dev.weakref.WeakValueDictionaryTest.Obj;
-import dev.weakref.internal.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.EngineReference;
+import dev.weakref.testing.Key;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -80,12 +79,12 @@ final class ContainersContractTest {
 
   @Test
   void weakValues_putOverADeadValueNotYetUnlinked_countsOneMapping() throws Exception {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
     List<String> reclaimed = new CopyOnWriteArrayList<>();
     d.onReclaim(reclaimed::add);
-    Obj first = new Obj("a");
+    Key first = new Key("a");
     d.put("k", first);
-    Obj second = new Obj("b");
+    Key second = new Key("b");
     EngineHold hold = new EngineHold();
     try {
       kill(d.table, "k");
@@ -196,26 +195,26 @@ final class ContainersContractTest {
 
   /* ---- Item 5: remove only the (key, value) pair that was seen ---- */
 
-  private static WeakKeyDictionary<Key, Obj> wkdOf(List<Key> keys, List<Obj> values) {
-    WeakKeyDictionary<Key, Obj> d = new WeakKeyDictionary<>();
+  private static WeakKeyDictionary<Key, Key> wkdOf(List<Key> keys, List<Key> values) {
+    WeakKeyDictionary<Key, Key> d = new WeakKeyDictionary<>();
     for (int i = 0; i < keys.size(); i++) {
       d.put(keys.get(i), values.get(i));
     }
     return d;
   }
 
-  private static WeakValueDictionary<String, Obj> wvdOf(List<Obj> values) {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
-    for (Obj v : values) {
+  private static WeakValueDictionary<String, Key> wvdOf(List<Key> values) {
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
+    for (Key v : values) {
       d.put(v.name, v);
     }
     return d;
   }
 
-  private static List<Obj> objs(String prefix, int n) {
-    List<Obj> out = new ArrayList<>();
+  private static List<Key> objs(String prefix, int n) {
+    List<Key> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new Obj(prefix + i));
+      out.add(new Key(prefix + i));
     }
     return out;
   }
@@ -230,12 +229,12 @@ final class ContainersContractTest {
 
   /** The predicate itself replaces the value it is judging: a replace between test and remove. */
   private static <K> void removeIfOverAConcurrentReplace_keepsTheNewPair(
-      Map<K, Obj> d, Obj replacement) {
+      Map<K, Key> d, Key replacement) {
     K first = d.keySet().iterator().next();
     assertFalse(
         d.entrySet().removeIf(e -> e.getKey() == first && d.replace(first, replacement) != null));
     assertSame(replacement, d.get(first), "entrySet().removeIf removed a pair it never saw");
-    Obj other = new Obj("other");
+    Key other = new Key("other");
     assertFalse(d.values().removeIf(v -> v == replacement && d.replace(first, other) != null));
     assertSame(other, d.get(first), "values().removeIf removed a pair it never saw");
     Reference.reachabilityFence(other);
@@ -244,8 +243,8 @@ final class ContainersContractTest {
   @Test
   void removeIfOnEntriesAndValues_afterAConcurrentReplace_keepsTheMapping() {
     List<Key> ks = keys(3);
-    List<Obj> vs = objs("v", 3);
-    Obj replacement = new Obj("r");
+    List<Key> vs = objs("v", 3);
+    Key replacement = new Key("r");
     removeIfOverAConcurrentReplace_keepsTheNewPair(wkdOf(ks, vs), replacement);
     removeIfOverAConcurrentReplace_keepsTheNewPair(wvdOf(vs), replacement);
     Reference.reachabilityFence(ks);
@@ -255,11 +254,11 @@ final class ContainersContractTest {
   @Test
   void iteratorRemove_afterAConcurrentReplace_keepsTheMapping() {
     List<Key> ks = keys(2);
-    List<Obj> vs = objs("v", 2);
-    List<Obj> held = new ArrayList<>();
-    for (Map<?, Obj> d : List.<Map<?, Obj>>of(wkdOf(ks, vs), wvdOf(vs))) {
+    List<Key> vs = objs("v", 2);
+    List<Key> held = new ArrayList<>();
+    for (Map<?, Key> d : List.<Map<?, Key>>of(wkdOf(ks, vs), wvdOf(vs))) {
       for (Collection<?> view : List.of(d.values(), d.entrySet())) {
-        Obj replacement = new Obj("r");
+        Key replacement = new Key("r");
         held.add(replacement);
         Iterator<?> it = view.iterator();
         Object seen = it.next();
@@ -269,9 +268,9 @@ final class ContainersContractTest {
         assertSame(replacement, d.get(key), view.getClass().getSimpleName());
       }
       // Its own setValue is what the caller saw: removing then removes.
-      Iterator<? extends Map.Entry<?, Obj>> it = d.entrySet().iterator();
-      Map.Entry<?, Obj> e = it.next();
-      Obj replacement = new Obj("s");
+      Iterator<? extends Map.Entry<?, Key>> it = d.entrySet().iterator();
+      Map.Entry<?, Key> e = it.next();
+      Key replacement = new Key("s");
       held.add(replacement);
       e.setValue(cast(replacement));
       it.remove();
@@ -293,13 +292,13 @@ final class ContainersContractTest {
     return (T) o;
   }
 
-  private static void replace(Map<?, Obj> d, Object key, Obj value) {
-    Map<Object, Obj> m = cast(d);
+  private static void replace(Map<?, Key> d, Object key, Key value) {
+    Map<Object, Key> m = cast(d);
     assertNotNull(m.replace(key, value));
   }
 
-  private static Object keyOf(Map<?, Obj> d, Object value) {
-    for (Map.Entry<?, Obj> e : d.entrySet()) {
+  private static Object keyOf(Map<?, Key> d, Object value) {
+    for (Map.Entry<?, Key> e : d.entrySet()) {
       if (e.getValue() == value) {
         return e.getKey();
       }
@@ -310,14 +309,14 @@ final class ContainersContractTest {
   /** keySet().removeIf and a set's: a key removed and put again (an equal object) stays. */
   @Test
   void removeIfOnKeys_afterTheKeyWasRemovedAndPutAgain_keepsTheNewKey() {
-    List<Obj> vs = objs("v", 2);
-    WeakValueDictionary<String, Obj> wvd = wvdOf(vs);
+    List<Key> vs = objs("v", 2);
+    WeakValueDictionary<String, Key> wvd = wvdOf(vs);
     String again = new String("v0");
     assertFalse(wvd.keySet().removeIf(k -> k.equals("v0") && reput(wvd, again, vs.get(0))));
     assertSame(vs.get(0), wvd.get("v0"));
 
     List<Key> ks = keys(2);
-    WeakKeyDictionary<Key, Obj> wkd = wkdOf(ks, vs);
+    WeakKeyDictionary<Key, Key> wkd = wkdOf(ks, vs);
     Key k0 = new Key("k0");
     assertFalse(wkd.keySet().removeIf(k -> k.equals(k0) && reput(wkd, k0, vs.get(1))));
     assertSame(vs.get(1), wkd.get(k0));
@@ -332,7 +331,7 @@ final class ContainersContractTest {
     Reference.reachabilityFence(copy);
   }
 
-  private static <K> boolean reput(Map<K, Obj> d, K key, Obj value) {
+  private static <K> boolean reput(Map<K, Key> d, K key, Key value) {
     d.remove(key);
     d.put(key, value);
     return true;
@@ -348,9 +347,9 @@ final class ContainersContractTest {
     int n = 1000;
     for (int round = 0; round < 20; round++) {
       List<Key> ks = keys(n);
-      List<Obj> originals = objs("o", n);
-      List<Obj> replacements = objs("r", n);
-      for (Map<?, Obj> d : List.<Map<?, Obj>>of(wkdOf(ks, originals), wvdOf(originals))) {
+      List<Key> originals = objs("o", n);
+      List<Key> replacements = objs("r", n);
+      for (Map<?, Key> d : List.<Map<?, Key>>of(wkdOf(ks, originals), wvdOf(originals))) {
         List<Object> keysOfD = new ArrayList<>(d.keySet());
         boolean[] replaced = new boolean[keysOfD.size()];
         CountDownLatch start = new CountDownLatch(1);
@@ -360,11 +359,11 @@ final class ContainersContractTest {
           } catch (InterruptedException e) {
             return;
           }
-          Map<Object, Obj> m = cast(d);
+          Map<Object, Key> m = cast(d);
           for (int i = 0; i < keysOfD.size(); i++) {
             Object k = keysOfD.get(i);
-            Obj old = m.get(k);
-            Obj r = old == null ? null : replacements.get(Integer.parseInt(old.name.substring(1)));
+            Key old = m.get(k);
+            Key r = old == null ? null : replacements.get(Integer.parseInt(old.name.substring(1)));
             replaced[i] = r != null && m.replace(k, old, r);
           }
         });
@@ -396,8 +395,8 @@ final class ContainersContractTest {
   @Test
   void everyViewOfEveryContainer_reportsConcurrentDistinctNonnullNotSized() {
     List<Key> ks = keys(3);
-    List<Obj> vs = objs("v", 3);
-    for (Map<?, Obj> d : List.<Map<?, Obj>>of(wkdOf(ks, vs), wvdOf(vs))) {
+    List<Key> vs = objs("v", 3);
+    for (Map<?, Key> d : List.<Map<?, Key>>of(wkdOf(ks, vs), wvdOf(vs))) {
       assertConcurrentCharacteristics(d.keySet().spliterator(), true);
       assertConcurrentCharacteristics(d.entrySet().spliterator(), true);
       assertConcurrentCharacteristics(d.values().spliterator(), false); // values may repeat
@@ -411,10 +410,10 @@ final class ContainersContractTest {
   @Test
   void streamToArray_whileClearedEntriesAreStillCounted_yieldsTheLiveOnes() throws Exception {
     List<Key> ks = keys(10);
-    List<Obj> vs = objs("v", 10);
+    List<Key> vs = objs("v", 10);
     WeakSet<Key> set = new WeakSet<>(ks);
-    WeakKeyDictionary<Key, Obj> wkd = wkdOf(ks, vs);
-    WeakValueDictionary<String, Obj> wvd = wvdOf(vs);
+    WeakKeyDictionary<Key, Key> wkd = wkdOf(ks, vs);
+    WeakValueDictionary<String, Key> wvd = wvdOf(vs);
     EngineHold hold = new EngineHold();
     try {
       for (int i = 0; i < 5; i++) {
@@ -424,7 +423,7 @@ final class ContainersContractTest {
       }
       assertEquals(10, set.size());
       assertEquals(5, set.stream().toArray().length);
-      for (Map<?, Obj> d : List.<Map<?, Obj>>of(wkd, wvd)) {
+      for (Map<?, Key> d : List.<Map<?, Key>>of(wkd, wvd)) {
         assertEquals(5, d.keySet().stream().toArray().length);
         assertEquals(5, d.values().stream().toArray().length);
         assertEquals(5, d.entrySet().stream().toArray().length);
@@ -442,10 +441,10 @@ final class ContainersContractTest {
   @Test
   void streamToArray_underConcurrentAddsAndRemoves_neverThrows() throws Exception {
     WeakSet<Key> set = new WeakSet<>();
-    WeakKeyDictionary<Key, Obj> wkd = new WeakKeyDictionary<>();
-    WeakValueDictionary<String, Obj> wvd = new WeakValueDictionary<>();
+    WeakKeyDictionary<Key, Key> wkd = new WeakKeyDictionary<>();
+    WeakValueDictionary<String, Key> wvd = new WeakValueDictionary<>();
     List<Key> ks = keys(2000);
-    List<Obj> vs = objs("v", 2000);
+    List<Key> vs = objs("v", 2000);
     for (int i = 0; i < 1000; i++) {
       set.add(ks.get(i));
       wkd.put(ks.get(i), vs.get(i));
@@ -491,18 +490,18 @@ final class ContainersContractTest {
 
   /* ---- Item 7: an iterator holds the mapping it returned ---- */
 
-  private static WeakValueDictionary<String, Obj> wvdOfFresh(int n) {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
+  private static WeakValueDictionary<String, Key> wvdOfFresh(int n) {
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
     for (int i = 0; i < n; i++) {
-      d.put("k" + i, new Obj("v" + i));
+      d.put("k" + i, new Key("v" + i));
     }
     return d;
   }
 
-  private static WeakKeyDictionary<Key, Obj> wkdOfFresh(int n) {
-    WeakKeyDictionary<Key, Obj> d = new WeakKeyDictionary<>();
+  private static WeakKeyDictionary<Key, Key> wkdOfFresh(int n) {
+    WeakKeyDictionary<Key, Key> d = new WeakKeyDictionary<>();
     for (int i = 0; i < n; i++) {
-      d.put(new Key("k" + i), new Obj("v" + i));
+      d.put(new Key("k" + i), new Key("v" + i));
     }
     return d;
   }
@@ -534,7 +533,7 @@ final class ContainersContractTest {
     Reference.reachabilityFence(it);
   }
 
-  private static void assertIteratorHoldsWhatItReturned(Map<?, Obj> d, int view) {
+  private static void assertIteratorHoldsWhatItReturned(Map<?, Key> d, int view) {
     Collection<?> c = view == 0 ? d.keySet() : view == 1 ? d.values() : d.entrySet();
     Iterator<?> it = c.iterator();
     String seen = String.valueOf(it.next()); // keep no reference to what was returned
@@ -603,10 +602,10 @@ final class ContainersContractTest {
   @Test
   void outOfMemoryInAClear_changesNothing() throws Exception {
     List<Key> ks = keys(50);
-    List<Obj> vs = objs("v", 50);
-    WeakKeyDictionary<Key, Obj> wkd = wkdOf(ks, vs);
-    WeakValueDictionary<String, Obj> wvd = wvdOf(vs);
-    for (Map<?, Obj> d : List.<Map<?, Obj>>of(wkd, wvd)) {
+    List<Key> vs = objs("v", 50);
+    WeakKeyDictionary<Key, Key> wkd = wkdOf(ks, vs);
+    WeakValueDictionary<String, Key> wvd = wvdOf(vs);
+    for (Map<?, Key> d : List.<Map<?, Key>>of(wkd, wvd)) {
       WeakTable<?, ?> t = ((AbstractWeakDictionary<?, ?>) d).table;
       t.allocationHook = capacity -> {
         throw new OutOfMemoryError("injected");

@@ -3,8 +3,8 @@ package dev.weakref;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.weakref.WeakKeyDictionaryTest.Key;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.Key;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.HashSet;

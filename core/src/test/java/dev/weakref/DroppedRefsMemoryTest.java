@@ -28,7 +28,7 @@ final class DroppedRefsMemoryTest {
     Reclaimer.collect();
     long before = usedHeap();
     for (int i = 0; i < 1_000_000; i++) {
-      createAndDrop(longLived, fired);
+      garbageRefTo(longLived, fired);
     }
     Reclaimer.collect();
     Reclaimer.collect(); // the second round lets the engine unlink the cells of the dropped refs
@@ -47,7 +47,7 @@ final class DroppedRefsMemoryTest {
     Reference.reachabilityFence(kept);
   }
 
-  private static void createAndDrop(Object referent, AtomicInteger fired) {
+  private static void garbageRefTo(Object referent, AtomicInteger fired) {
     new WeakRef<>(referent, r -> fired.incrementAndGet());
   }
 

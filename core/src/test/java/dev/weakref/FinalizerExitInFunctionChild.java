@@ -58,12 +58,12 @@ final class FinalizerExitInFunctionChild {
     public static void main(String[] args) {
       reportAfterTheExitHook();
       Finalizer.of(KEPT, () -> System.out.println("at exit: other finalizer"));
-      registerForGarbage();
+      finalizeGarbage();
       Reclaimer.collect(); // does not return: the JVM exits while the function runs
       System.out.println("collect returned");
     }
 
-    private static void registerForGarbage() {
+    private static void finalizeGarbage() {
       Finalizer.of(new StringBuilder("garbage"), () -> exitFrom("reclaim"));
     }
   }

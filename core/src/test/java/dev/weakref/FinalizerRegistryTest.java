@@ -196,14 +196,14 @@ final class FinalizerRegistryTest {
   @Test
   void registry_freesThePlaceOfAReclaimedFinalizer() {
     AtomicInteger ran = new AtomicInteger();
-    Finalizer<Void> f = finalizerOfGarbage(ran);
+    Finalizer<Void> f = finalizerToGarbage(ran);
     Reclaimer.collect();
     assertEquals(1, ran.get());
     assertFalse(f.isAlive());
     assertFalse(registered(new int[1]).contains(f));
   }
 
-  private static Finalizer<Void> finalizerOfGarbage(AtomicInteger ran) {
+  private static Finalizer<Void> finalizerToGarbage(AtomicInteger ran) {
     return Finalizer.of(new Object(), () -> {
       ran.incrementAndGet();
     });

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
-import dev.weakref.engine.UnraisableHook;
+import dev.weakref.testing.UnraisableCapture;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -53,19 +52,19 @@ final class FinalizerTest {
   }
 
   /** Makes a finalizer for an object that nobody holds once this returns. */
-  private static Finalizer<Void> finalizerForGarbage(Runnable func) {
+  private static Finalizer<Void> finalizerToGarbage(Runnable func) {
     return Finalizer.of(new Resource("garbage"), func);
   }
 
   /** Makes a finalizer for garbage and drops the finalizer too. */
-  private static void dropFinalizerForGarbage(Runnable func) {
+  private static void finalizeGarbage(Runnable func) {
     Finalizer.of(new Resource("garbage"), func);
   }
 
   @Test
   void finalizer_runsOnceAfterReclaim_onEngineThread() {
     List<String> threads = new CopyOnWriteArrayList<>();
-    Finalizer<Void> f = finalizerForGarbage(() -> threads.add(Thread.currentThread().getName()));
+    Finalizer<Void> f = finalizerToGarbage(() -> threads.add(Thread.currentThread().getName()));
     assertTrue(f.isAlive());
     Reclaimer.collect();
     assertEquals(List.of("weakref-reclaimer"), threads);
@@ -80,7 +79,7 @@ final class FinalizerTest {
   @Test
   void finalizer_staysAliveWithNobodyHoldingIt() {
     AtomicInteger runs = new AtomicInteger();
-    dropFinalizerForGarbage(runs::incrementAndGet);
+    finalizeGarbage(runs::incrementAndGet);
     Reclaimer.collect();
     assertEquals(1, runs.get());
   }
@@ -263,24 +262,17 @@ final class FinalizerTest {
 
   @Test
   void reclaim_exceptionGoesToUnraisableHook() {
-    List<String> reported = new CopyOnWriteArrayList<>();
-    AtomicReference<Object> source = new AtomicReference<>();
-    UnraisableHook old = Reclaimer.setUnraisableHook((error, src) -> {
-      reported.add(error.getMessage());
-      source.set(src);
-    });
-    try {
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
       AtomicInteger after = new AtomicInteger();
-      dropFinalizerForGarbage(() -> {
+      finalizeGarbage(() -> {
         throw new IllegalStateException("cleanup failed");
       });
-      dropFinalizerForGarbage(after::incrementAndGet);
+      finalizeGarbage(after::incrementAndGet);
       Reclaimer.collect();
+      List<String> reported = unraisable.errors().stream().map(Throwable::getMessage).toList();
       assertEquals(List.of("cleanup failed"), reported);
-      assertTrue(source.get() instanceof Finalizer<?>);
+      assertTrue(unraisable.sources().get(0) instanceof Finalizer<?>);
       assertEquals(1, after.get());
-    } finally {
-      Reclaimer.setUnraisableHook(old);
     }
   }
 
@@ -364,7 +356,7 @@ final class FinalizerTest {
     AtomicInteger runs = new AtomicInteger();
     String label = "label";
     Resource other = new Resource("other");
-    Finalizer<Void> f = finalizerForGarbage(() -> {
+    Finalizer<Void> f = finalizerToGarbage(() -> {
       runs.incrementAndGet();
       System.out.print(label.isEmpty() ? other.name : "");
     });

@@ -10,7 +10,7 @@ import dev.weakref.engine.ReclaimEvent;
 import dev.weakref.engine.ReclaimEvent.Kind;
 import dev.weakref.engine.ReclaimListener;
 import dev.weakref.engine.Reclaimer;
-import dev.weakref.engine.UnraisableHook;
+import dev.weakref.testing.UnraisableCapture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,7 +118,7 @@ class ReclaimEventsTest {
 
   @Test
   void finalizerRunByReclaim_reportsItsKindButNoClass() {
-    Finalizer<Void> f = finalizerOnGarbage();
+    Finalizer<Void> f = finalizerToGarbage();
     Reclaimer.collect();
     assertFalse(f.isAlive());
     List<ReclaimEvent> fin = of(Kind.FINALIZER_RECLAIMED);
@@ -131,7 +131,7 @@ class ReclaimEventsTest {
     assertTrue(e.kind().isFinalizer());
   }
 
-  private static Finalizer<Void> finalizerOnGarbage() {
+  private static Finalizer<Void> finalizerToGarbage() {
     return Finalizer.of(new Finalized(), () -> {});
   }
 
@@ -222,7 +222,7 @@ class ReclaimEventsTest {
   void sequenceCountsEveryEventOnce_andTimestampsNeverDecrease() {
     long before = System.nanoTime();
     for (int round = 0; round < 3; round++) {
-      makeGarbage(300); // more than one batch of 256
+      refsToGarbage(300); // more than one batch of 256
       Reclaimer.collect();
     }
     long after = System.nanoTime();
@@ -243,7 +243,7 @@ class ReclaimEventsTest {
     assertTrue(after - events.get(events.size() - 1).timestampNanos() >= 0);
   }
 
-  private static List<WeakRef<ByRef>> makeGarbage(int n) {
+  private static List<WeakRef<ByRef>> refsToGarbage(int n) {
     List<WeakRef<ByRef>> refs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       refs.add(new WeakRef<>(new ByRef()));
@@ -278,26 +278,21 @@ class ReclaimEventsTest {
 
   @Test
   void aThrowingListener_isReported_andOthersStillHearEveryEvent() {
-    List<Throwable> reported = new CopyOnWriteArrayList<>();
-    UnraisableHook old = Reclaimer.setUnraisableHook((t, source) -> reported.add(t));
     List<ReclaimEvent> partial = new CopyOnWriteArrayList<>();
-    ReclaimRegistration bad = Reclaimer.addListener(e -> {
-      if (partial.size() % 2 == 0) {
-        partial.add(e);
-        throw new IllegalStateException("listener failure");
-      }
-      partial.add(e);
-    });
-    try {
-      List<WeakRef<ByRef>> refs = makeGarbage(4);
+    try (UnraisableCapture unraisable = UnraisableCapture.start();
+        ReclaimRegistration bad = Reclaimer.addListener(e -> {
+          if (partial.size() % 2 == 0) {
+            partial.add(e);
+            throw new IllegalStateException("listener failure");
+          }
+          partial.add(e);
+        })) {
+      List<WeakRef<ByRef>> refs = refsToGarbage(4);
       Reclaimer.collect();
       assertEquals(4, partial.size(), "a failing onReclaim does not stop the rest of its batch");
-      assertEquals(2, reported.size());
+      assertEquals(2, unraisable.errors().size());
       assertEquals(4, of(Kind.REFERENT).size());
       assertEquals(4, refs.size());
-    } finally {
-      bad.close();
-      Reclaimer.setUnraisableHook(old);
     }
   }
 
@@ -316,7 +311,7 @@ class ReclaimEventsTest {
       }
     });
     try {
-      makeGarbage(600);
+      refsToGarbage(600);
       Reclaimer.collect();
       int total = 0;
       for (List<ReclaimEvent> b : batches) {
@@ -350,7 +345,7 @@ class ReclaimEventsTest {
         maxDepth.accumulateAndGet(depth.incrementAndGet(), Math::max);
         try {
           if (once.compareAndSet(false, true)) {
-            makeGarbage(600); // more than two buffers' worth
+            refsToGarbage(600); // more than two buffers' worth
             Reclaimer.collect();
           }
         } finally {
@@ -361,7 +356,7 @@ class ReclaimEventsTest {
     List<ReclaimEvent> second = new CopyOnWriteArrayList<>();
     ReclaimRegistration r = Reclaimer.addListener(second::add);
     try {
-      makeGarbage(1);
+      refsToGarbage(1);
       Reclaimer.collect();
       assertTrue(once.get());
       assertEquals(1, maxDepth.get(), "a listener ran inside itself");

@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
-import dev.weakref.engine.UnraisableHook;
+import dev.weakref.testing.Key;
+import dev.weakref.testing.UnraisableCapture;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,30 +23,6 @@ import org.junit.jupiter.api.Test;
 
 /** Ported from CPython's {@code MappingTestCase}: the weak-keyed half, plus the Java contracts. */
 final class WeakKeyDictionaryTest {
-
-  /** A key with value equality, like a Python object defining {@code __eq__} and {@code __hash__}. */
-  static final class Key {
-    final String name;
-
-    Key(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && k.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-      return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-      return "Key(" + name + ")";
-    }
-  }
 
   /** A value that refers back to its own key: the documented leak. */
   static final class Holder {
@@ -73,7 +50,7 @@ final class WeakKeyDictionaryTest {
   }
 
   /** Puts n mappings whose keys nobody else holds. */
-  private static void putDoomed(Map<Key, String> d, int n) {
+  private static void putGarbage(Map<Key, String> d, int n) {
     for (int i = 0; i < n; i++) {
       d.put(new Key("doomed" + i), "x");
     }
@@ -137,7 +114,7 @@ final class WeakKeyDictionaryTest {
   void size_afterCollect_countsOnlyLiveKeys() {
     List<Key> kept = keys(10);
     WeakKeyDictionary<Key, String> d = dictOf(kept);
-    putDoomed(d, 5000);
+    putGarbage(d, 5000);
     Reclaimer.collect();
     assertEquals(10, d.size());
     assertEquals(10, d.entrySet().size());
@@ -325,7 +302,7 @@ final class WeakKeyDictionaryTest {
     });
     Key kept = new Key("kept");
     d.put(kept, "kept-value");
-    putDoomed(d, 3);
+    putGarbage(d, 3);
     Key removed = new Key("removed");
     d.put(removed, "removed-by-caller");
     d.remove(removed);
@@ -334,7 +311,7 @@ final class WeakKeyDictionaryTest {
     assertTrue(threads.stream().allMatch("weakref-reclaimer"::equals));
     reg.close();
     reg.close();
-    putDoomed(d, 2);
+    putGarbage(d, 2);
     Reclaimer.collect();
     assertEquals(3, got.size());
     assertEquals(1, d.size());
@@ -344,18 +321,16 @@ final class WeakKeyDictionaryTest {
   @Test
   void onReclaim_listenerThatThrows_goesToUnraisableHook_andOthersStillRun() {
     WeakKeyDictionary<Key, String> d = new WeakKeyDictionary<>();
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
     List<String> got = new CopyOnWriteArrayList<>();
-    UnraisableHook old = Reclaimer.setUnraisableHook((e, source) -> errors.add(e));
-    try {
+    List<Throwable> errors;
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      errors = unraisable.errors();
       d.onReclaim(v -> {
         throw new IllegalStateException("boom");
       });
       d.onReclaim(got::add);
-      putDoomed(d, 2);
+      putGarbage(d, 2);
       Reclaimer.collect();
-    } finally {
-      Reclaimer.setUnraisableHook(old);
     }
     assertEquals(2, errors.size());
     assertEquals("boom", errors.get(0).getMessage());

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.UnraisableCapture;
 import dev.weakref.throwaway.Pinger;
 import java.io.IOException;
 import java.io.InputStream;
@@ -275,7 +276,7 @@ final class WeakProxyTest {
   void callback_receivesTheProxy_onceAfterReclamation() {
     List<Object> calls = new CopyOnWriteArrayList<>();
     List<String> threads = new CopyOnWriteArrayList<>();
-    Greeter g = proxyWithCallback(p -> {
+    Greeter g = proxyToGarbage(p -> {
       calls.add(p);
       threads.add(Thread.currentThread().getName());
     });
@@ -287,7 +288,7 @@ final class WeakProxyTest {
     assertEquals(1, calls.size());
   }
 
-  private static Greeter proxyWithCallback(java.util.function.Consumer<Greeter> cb) {
+  private static Greeter proxyToGarbage(java.util.function.Consumer<Greeter> cb) {
     return WeakProxy.of(new English("cb"), Greeter.class, cb);
   }
 
@@ -371,18 +372,15 @@ final class WeakProxyTest {
 
   @Test
   void callback_thatThrows_goesToUnraisableHook_andOthersStillRun() {
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
     List<String> ran = new CopyOnWriteArrayList<>();
-    var old = Reclaimer.setUnraisableHook((t, src) -> errors.add(t));
-    try {
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      List<Throwable> errors = unraisable.errors();
       List<Object> keep = throwingProxies(ran);
       Reclaimer.collect();
       assertEquals(List.of("ok"), ran);
       assertEquals(1, errors.size());
       assertEquals("boom", errors.get(0).getMessage());
       assertEquals(2, keep.size());
-    } finally {
-      Reclaimer.setUnraisableHook(old);
     }
   }
 

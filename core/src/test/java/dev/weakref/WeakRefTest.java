@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.Key;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,30 +23,6 @@ import org.junit.jupiter.api.Test;
 
 /** Ported from CPython's {@code ReferencesTestCase}: the semantics of {@code ref}. */
 final class WeakRefTest {
-
-  /** A plain object whose equality is by value, like a Python object defining {@code __eq__}. */
-  static final class Box {
-    final String name;
-
-    Box(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Box b && b.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-      return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-      return "Box(" + name + ")";
-    }
-  }
 
   @Test
   void get_returnsReferentWhileAlive_thenNullAfterCollect() {
@@ -116,7 +93,7 @@ final class WeakRefTest {
     AtomicInteger calls = new AtomicInteger();
     Object o = new Object();
     WeakRef<Object> kept = new WeakRef<>(o, r -> calls.addAndGet(1));
-    dropRef(o, calls);
+    garbageRefTo(o, calls);
     Reclaimer.collect(); // the dropped ref dies; its referent lives on
     assertEquals(1, Reclaimer.weakRefCount(o));
     o = null;
@@ -125,7 +102,7 @@ final class WeakRefTest {
     assertNull(kept.get());
   }
 
-  private static void dropRef(Object o, AtomicInteger calls) {
+  private static void garbageRefTo(Object o, AtomicInteger calls) {
     new WeakRef<>(o, r -> calls.addAndGet(100));
   }
 
@@ -133,7 +110,7 @@ final class WeakRefTest {
   void callbackRefToObjectThatOutlivesIt_neverFires() {
     AtomicInteger calls = new AtomicInteger();
     Object o = new Object();
-    dropRef(o, calls);
+    garbageRefTo(o, calls);
     Reclaimer.collect();
     java.lang.ref.Reference.reachabilityFence(o); // o outlives the dropped ref's collection
     o = null;
@@ -143,8 +120,8 @@ final class WeakRefTest {
 
   @Test
   void hashCode_isReferentsHash_keptAfterDeath() {
-    Box o = new Box("x");
-    WeakRef<Box> wr = new WeakRef<>(o);
+    Key o = new Key("x");
+    WeakRef<Key> wr = new WeakRef<>(o);
     assertEquals("x".hashCode(), wr.hashCode());
     o = null;
     Reclaimer.collect();
@@ -154,8 +131,8 @@ final class WeakRefTest {
 
   @Test
   void hashCode_firstCalledAfterDeath_throws() {
-    Box o = new Box("x");
-    WeakRef<Box> wr = new WeakRef<>(o);
+    Key o = new Key("x");
+    WeakRef<Key> wr = new WeakRef<>(o);
     o = null;
     Reclaimer.collect();
     IllegalStateException e = assertThrows(IllegalStateException.class, wr::hashCode);
@@ -164,9 +141,9 @@ final class WeakRefTest {
 
   @Test
   void equals_comparesReferentsWhileBothAlive() {
-    Box a = new Box("same");
-    Box b = new Box("same");
-    Box c = new Box("other");
+    Key a = new Key("same");
+    Key b = new Key("same");
+    Key c = new Key("other");
     assertEquals(new WeakRef<>(a), new WeakRef<>(b));
     assertNotEquals(new WeakRef<>(a), new WeakRef<>(c));
     assertNotEquals(new WeakRef<>(a), a, "a ref is not equal to its referent");
@@ -174,10 +151,10 @@ final class WeakRefTest {
 
   @Test
   void equals_isIdentityOnceEitherIsDead() {
-    Box a = new Box("same");
-    Box b = new Box("same");
-    WeakRef<Box> wa = new WeakRef<>(a);
-    WeakRef<Box> wb = new WeakRef<>(b);
+    Key a = new Key("same");
+    Key b = new Key("same");
+    WeakRef<Key> wa = new WeakRef<>(a);
+    WeakRef<Key> wb = new WeakRef<>(b);
     assertEquals(wa, wb);
     b = null;
     Reclaimer.collect();
@@ -203,10 +180,10 @@ final class WeakRefTest {
 
   @Test
   void toString_namesReferentClassAndAddresses_thenDead() {
-    Box o = new Box("x");
-    WeakRef<Box> wr = new WeakRef<>(o);
+    Key o = new Key("x");
+    WeakRef<Key> wr = new WeakRef<>(o);
     String self = "<weakref at 0x" + Integer.toHexString(System.identityHashCode(wr));
-    assertEquals(self + "; to 'dev.weakref.WeakRefTest$Box' at 0x"
+    assertEquals(self + "; to 'dev.weakref.testing.Key' at 0x"
         + Integer.toHexString(System.identityHashCode(o)) + ">", wr.toString());
     o = null;
     Reclaimer.collect();

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weakref.WeakKeyDictionaryTest.Key;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.Key;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -27,7 +27,7 @@ final class WeakSetTest {
     return out;
   }
 
-  private static void addDoomed(Set<Key> s, int n) {
+  private static void addGarbage(Set<Key> s, int n) {
     for (int i = 0; i < n; i++) {
       s.add(new Key("doomed" + i));
     }
@@ -37,7 +37,7 @@ final class WeakSetTest {
   void elements_vanishAfterCollect() {
     List<Key> kept = keys(5);
     WeakSet<Key> s = new WeakSet<>(kept);
-    addDoomed(s, 100);
+    addGarbage(s, 100);
     assertEquals(105, s.size());
     Reclaimer.collect();
     assertEquals(5, s.size());
@@ -77,14 +77,14 @@ final class WeakSetTest {
     WeakSet<Key> s = new WeakSet<>();
     AtomicInteger count = new AtomicInteger();
     ReclaimRegistration reg = s.onReclaim(count::addAndGet);
-    addDoomed(s, 7);
+    addGarbage(s, 7);
     Key removed = new Key("removed");
     s.add(removed);
     s.remove(removed);
     Reclaimer.collect();
     assertEquals(7, count.get());
     reg.close();
-    addDoomed(s, 3);
+    addGarbage(s, 3);
     Reclaimer.collect();
     assertEquals(7, count.get());
   }

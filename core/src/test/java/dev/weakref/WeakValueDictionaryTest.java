@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.Key;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -21,56 +22,32 @@ import org.junit.jupiter.api.Test;
 /** Ported from CPython's {@code MappingTestCase}: the weak-valued half, plus the Java contracts. */
 final class WeakValueDictionaryTest {
 
-  /** A value object; identity matters, equality by name. */
-  static final class Obj {
-    final String name;
-
-    Obj(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Obj x && x.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-      return name.hashCode();
-    }
-
-    @Override
-    public String toString() {
-      return "Obj(" + name + ")";
-    }
-  }
-
-  private static List<Obj> objects(int n) {
-    List<Obj> out = new ArrayList<>();
+  private static List<Key> objects(int n) {
+    List<Key> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new Obj("o" + i));
+      out.add(new Key("o" + i));
     }
     return out;
   }
 
-  private static WeakValueDictionary<String, Obj> dictOf(List<Obj> objects) {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
-    for (Obj o : objects) {
+  private static WeakValueDictionary<String, Key> dictOf(List<Key> objects) {
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
+    for (Key o : objects) {
       d.put(o.name, o);
     }
     return d;
   }
 
-  private static void putDoomed(Map<String, Obj> d, String... keys) {
+  private static void putGarbage(Map<String, Key> d, String... keys) {
     for (String k : keys) {
-      d.put(k, new Obj(k));
+      d.put(k, new Key(k));
     }
   }
 
   @Test
   void entries_vanishAfterCollect_whenValuesAreDropped() {
-    List<Obj> objects = objects(100);
-    WeakValueDictionary<String, Obj> d = dictOf(objects);
+    List<Key> objects = objects(100);
+    WeakValueDictionary<String, Key> d = dictOf(objects);
     assertEquals(100, d.size());
     assertAllPresent(d, objects); // in a helper: a for-each here would leave its iterator in this frame
     objects = null;
@@ -80,17 +57,17 @@ final class WeakValueDictionaryTest {
     assertFalse(d.values().iterator().hasNext());
   }
 
-  private static void assertAllPresent(WeakValueDictionary<String, Obj> d, List<Obj> objects) {
-    for (Obj o : objects) {
+  private static void assertAllPresent(WeakValueDictionary<String, Key> d, List<Key> objects) {
+    for (Key o : objects) {
       assertSame(o, d.get(o.name));
     }
   }
 
   @Test
   void valueRefs_returnRefsToTheLiveValues() {
-    List<Obj> objects = objects(3);
-    WeakValueDictionary<String, Obj> d = dictOf(objects);
-    List<WeakRef<Obj>> refs = d.valueRefs();
+    List<Key> objects = objects(3);
+    WeakValueDictionary<String, Key> d = dictOf(objects);
+    List<WeakRef<Key>> refs = d.valueRefs();
     assertEquals(3, refs.size());
     assertRefsToValues(refs, d);
     objects = null;
@@ -99,9 +76,9 @@ final class WeakValueDictionaryTest {
     assertTrue(d.valueRefs().isEmpty());
   }
 
-  private static void assertRefsToValues(List<WeakRef<Obj>> refs, Map<String, Obj> d) {
-    for (WeakRef<Obj> wr : refs) {
-      Obj o = wr.get();
+  private static void assertRefsToValues(List<WeakRef<Key>> refs, Map<String, Key> d) {
+    for (WeakRef<Key> wr : refs) {
+      Key o = wr.get();
       assertNotNull(o);
       assertSame(o, d.get(o.name));
     }
@@ -110,17 +87,17 @@ final class WeakValueDictionaryTest {
   @Test
   void putAndReplace_withAnEqualKey_keepTheOriginalKeyObject() {
     // As a Python dict and a HashMap do: the new value goes in, the key object already there stays.
-    WeakValueDictionary<Obj, Obj> d = new WeakValueDictionary<>();
-    Obj original = new Obj("k");
-    Obj v1 = new Obj("v1");
-    Obj v2 = new Obj("v2");
-    Obj v3 = new Obj("v3");
+    WeakValueDictionary<Key, Key> d = new WeakValueDictionary<>();
+    Key original = new Key("k");
+    Key v1 = new Key("v1");
+    Key v2 = new Key("v2");
+    Key v3 = new Key("v3");
     d.put(original, v1);
-    assertSame(v1, d.put(new Obj("k"), v2));
+    assertSame(v1, d.put(new Key("k"), v2));
     assertSame(original, d.keySet().iterator().next());
-    assertSame(v2, d.replace(new Obj("k"), v3));
+    assertSame(v2, d.replace(new Key("k"), v3));
     assertSame(original, d.keySet().iterator().next());
-    assertTrue(d.replace(new Obj("k"), v3, v1));
+    assertTrue(d.replace(new Key("k"), v3, v1));
     assertSame(original, d.keySet().iterator().next());
     assertSame(v1, d.get(original));
     assertEquals(1, d.size());
@@ -130,11 +107,11 @@ final class WeakValueDictionaryTest {
 
   @Test
   void put_replacingAValue_dropsTheOldOne_withoutANotification() {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
     List<String> reclaimedKeys = new CopyOnWriteArrayList<>();
     d.onReclaim(reclaimedKeys::add);
-    Obj kept = new Obj("kept");
-    putDoomed(d, "k");
+    Key kept = new Key("kept");
+    putGarbage(d, "k");
     d.put("k", kept); // replaces the doomed value
     Reclaimer.collect();
     assertSame(kept, d.get("k"));
@@ -144,30 +121,30 @@ final class WeakValueDictionaryTest {
 
   @Test
   void onReclaim_receivesTheKeyOfEachReclaimedValue() {
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>();
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>();
     List<String> reclaimedKeys = new CopyOnWriteArrayList<>();
     ReclaimRegistration reg = d.onReclaim(reclaimedKeys::add);
-    putDoomed(d, "a", "b");
+    putGarbage(d, "a", "b");
     Reclaimer.collect();
     assertEquals(List.of("a", "b"), reclaimedKeys.stream().sorted().toList());
     reg.close();
-    putDoomed(d, "c");
+    putGarbage(d, "c");
     Reclaimer.collect();
     assertEquals(2, reclaimedKeys.size());
   }
 
   @Test
   void iteration_reclaimBetweenNextCalls_yieldsNoNullAndNoException() {
-    List<Obj> live = objects(2000);
-    WeakValueDictionary<String, Obj> d = dictOf(live);
-    Iterator<Map.Entry<String, Obj>> it = d.entrySet().iterator();
-    Map.Entry<String, Obj> first = it.next();
+    List<Key> live = objects(2000);
+    WeakValueDictionary<String, Key> d = dictOf(live);
+    Iterator<Map.Entry<String, Key>> it = d.entrySet().iterator();
+    Map.Entry<String, Key> first = it.next();
     assertNotNull(first.getValue());
     live = null;
     Reclaimer.collect();
     int more = 0;
     while (it.hasNext()) {
-      Map.Entry<String, Obj> e = it.next();
+      Map.Entry<String, Key> e = it.next();
       assertNotNull(e.getKey());
       assertNotNull(e.getValue());
       more++;
@@ -177,11 +154,11 @@ final class WeakValueDictionaryTest {
 
   @Test
   void union_returnsNewDictionary_rightOperandWins() {
-    Obj a = new Obj("a");
-    Obj b = new Obj("b");
-    Obj b2 = new Obj("b2");
-    WeakValueDictionary<String, Obj> d1 = new WeakValueDictionary<>(Map.of("a", a, "b", b));
-    WeakValueDictionary<String, Obj> u = d1.union(Map.of("b", b2));
+    Key a = new Key("a");
+    Key b = new Key("b");
+    Key b2 = new Key("b2");
+    WeakValueDictionary<String, Key> d1 = new WeakValueDictionary<>(Map.of("a", a, "b", b));
+    WeakValueDictionary<String, Key> u = d1.union(Map.of("b", b2));
     assertNotSame(d1, u);
     assertSame(b2, u.get("b"));
     assertSame(a, u.get("a"));
@@ -192,8 +169,8 @@ final class WeakValueDictionaryTest {
 
   @Test
   void idToObj_asInThePythonDocs() {
-    WeakValueDictionary<Integer, Obj> registry = new WeakValueDictionary<>();
-    Obj o = new Obj("remembered");
+    WeakValueDictionary<Integer, Key> registry = new WeakValueDictionary<>();
+    Key o = new Key("remembered");
     int id = System.identityHashCode(o);
     registry.put(id, o);
     assertSame(o, registry.get(id));
@@ -212,23 +189,23 @@ final class WeakValueDictionaryTest {
 
   @Test
   void conditionalOperations_compareValuesByEquals() {
-    Obj a = new Obj("a");
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>(Map.of("k", a));
-    assertFalse(d.remove("k", new Obj("other")));
-    assertTrue(d.replace("k", new Obj("a"), a));
-    assertSame(a, d.putIfAbsent("k", new Obj("b")));
-    assertTrue(d.containsValue(new Obj("a")));
-    assertTrue(d.remove("k", new Obj("a")));
+    Key a = new Key("a");
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>(Map.of("k", a));
+    assertFalse(d.remove("k", new Key("other")));
+    assertTrue(d.replace("k", new Key("a"), a));
+    assertSame(a, d.putIfAbsent("k", new Key("b")));
+    assertTrue(d.containsValue(new Key("a")));
+    assertTrue(d.remove("k", new Key("a")));
     assertTrue(d.isEmpty());
   }
 
   @Test
   void equalsHashCodeToString_followTheMapContract() {
-    Obj a = new Obj("a");
-    WeakValueDictionary<String, Obj> d = new WeakValueDictionary<>(Map.of("k", a));
+    Key a = new Key("a");
+    WeakValueDictionary<String, Key> d = new WeakValueDictionary<>(Map.of("k", a));
     assertEquals(new HashMap<>(Map.of("k", a)), d);
     assertEquals(Map.of("k", a).hashCode(), d.hashCode());
-    assertEquals("{k=Obj(a)}", d.toString());
+    assertEquals("{k=Key(a)}", d.toString());
   }
 
   /** A key whose hash spreads to 0 (the end marker's) and whose equals casts without checking. */

@@ -10,7 +10,7 @@ private class Thing(val name: String) {
 }
 
 /** Adds a mapping whose key nobody else holds (not inline: the key must not stay in a frame). */
-private fun addDoomed(d: WeakKeyDictionary<Thing, Int>) {
+private fun addGarbage(d: WeakKeyDictionary<Thing, Int>) {
   d += Thing("doomed") to 1
 }
 
@@ -37,7 +37,7 @@ class ContainersKotlinTest : FunSpec({
       val a = Thing("a")
       val d = weakKeyDictionaryOf(a to 1)
       d += emptyMap()
-      addDoomed(d)
+      addGarbage(d)
       d.size shouldBe 2
       collectGarbage()
       d.size shouldBe 1

@@ -69,7 +69,7 @@ class WeakRefKotlinTest : FunSpec({
     }
 
     test("the initial value is held weakly too") {
-      val holder = holderWithDeadInitial()
+      val holder = holderWithGarbageInitial()
       collectGarbage()
       holder.initial.shouldBeNull()
     }
@@ -82,7 +82,7 @@ private class Holder {
   var initial: Any? by weakValue(Any())
 }
 
-private fun holderWithDeadInitial(): Holder = Holder()
+private fun holderWithGarbageInitial(): Holder = Holder()
 
 private fun fillWithGarbage(holder: Holder) {
   holder.other = Any()

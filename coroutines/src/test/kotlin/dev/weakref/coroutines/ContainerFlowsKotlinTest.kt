@@ -39,17 +39,17 @@ private class Value(val n: Int)
 private const val N = 10_000
 
 /** Not inline on purpose: the keys are unreachable once this returns. */
-private fun fillKeys(d: WeakKeyDictionary<Key, Value>, count: Int) {
+private fun putGarbageKeys(d: WeakKeyDictionary<Key, Value>, count: Int) {
   repeat(count) { d[Key(it)] = Value(it) }
 }
 
 /** Not inline on purpose: the values are unreachable once this returns. */
-private fun fillValues(d: WeakValueDictionary<Int, Value>, count: Int) {
+private fun putGarbageValues(d: WeakValueDictionary<Int, Value>, count: Int) {
   repeat(count) { d[it] = Value(it) }
 }
 
 /** Not inline on purpose: the elements are unreachable once this returns. */
-private fun fillSet(s: WeakSet<Key>, count: Int) {
+private fun addGarbage(s: WeakSet<Key>, count: Int) {
   repeat(count) { s.add(Key(it)) }
 }
 
@@ -70,7 +70,7 @@ class ContainerFlowsKotlinTest : FunSpec({
       val d = WeakKeyDictionary<Key, Value>()
       val evictions = d.reclaimedValues()
       val got = launchCollecting(evictions.slowly(), N)
-      fillKeys(d, N)
+      putGarbageKeys(d, N)
       collectGarbage()
       d.size shouldBe 0
       val values = withTimeout(60_000) { got.await() }
@@ -82,7 +82,7 @@ class ContainerFlowsKotlinTest : FunSpec({
     test("values wait while nobody collects") {
       val d = WeakKeyDictionary<Key, Value>()
       val evictions = d.reclaimedValues()
-      fillKeys(d, N)
+      putGarbageKeys(d, N)
       collectGarbage()
       val values = withTimeout(60_000) { evictions.slowly().take(N).toList() }
       values.toSet() shouldBe (0 until N).toSet()
@@ -91,7 +91,7 @@ class ContainerFlowsKotlinTest : FunSpec({
     test("a collector cancelled half-way loses nothing: with a second one, each value once") {
       val d = WeakKeyDictionary<Key, Value>()
       val evictions = d.reclaimedValues()
-      fillKeys(d, N)
+      putGarbageKeys(d, N)
       collectGarbage()
       val first = ArrayList<Int>()
       val job =
@@ -125,7 +125,7 @@ class ContainerFlowsKotlinTest : FunSpec({
               }
             }
           }
-      fillKeys(d, N)
+      putGarbageKeys(d, N)
       collectGarbage()
       withTimeout(60_000) { done.await() }
       jobs.forEach { it.cancelAndJoin() }
@@ -142,7 +142,7 @@ class ContainerFlowsKotlinTest : FunSpec({
           }
       collectGarbage()
       collectGarbage()
-      fillKeys(d, 1)
+      putGarbageKeys(d, 1)
       collectGarbage()
       withTimeout(30_000) { got.await() } shouldBe 0
       job.cancelAndJoin()
@@ -168,7 +168,7 @@ class ContainerFlowsKotlinTest : FunSpec({
                 it
               },
               N)
-      fillValues(d, N)
+      putGarbageValues(d, N)
       collectGarbage()
       d.size shouldBe 0
       withTimeout(60_000) { got.await() }.toSet() shouldBe (0 until N).toSet()
@@ -195,7 +195,7 @@ class ContainerFlowsKotlinTest : FunSpec({
                   delay(1) // sleep-ok: a deliberately slow collector
                 }
           }
-      fillSet(s, N)
+      addGarbage(s, N)
       collectGarbage()
       withTimeout(60_000) { collected.join() }
       sums.sum() shouldBe N
@@ -204,7 +204,7 @@ class ContainerFlowsKotlinTest : FunSpec({
     test("what was reclaimed while nobody collected arrives as one count") {
       val s = WeakSet<Key>()
       val counts = s.reclaimedCount()
-      fillSet(s, 1_000)
+      addGarbage(s, 1_000)
       collectGarbage()
       counts.first() shouldBe 1_000
     }

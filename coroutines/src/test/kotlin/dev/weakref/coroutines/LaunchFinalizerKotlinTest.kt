@@ -7,6 +7,7 @@ import dev.weakref.collectGarbage
 import dev.weakref.engine.Reclaimer
 import dev.weakref.finalize
 import dev.weakref.invoke
+import dev.weakref.testing.UnraisableCapture
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContain
@@ -49,7 +50,7 @@ private class Resource(val name: String) {
 }
 
 /** Not inline on purpose: the resource is unreachable once this returns. */
-private fun CoroutineScope.finalizeDropped(
+private fun CoroutineScope.launchFinalizerToGarbage(
     name: String,
     context: CoroutineContext = EmptyCoroutineContext,
     block: suspend () -> Unit,
@@ -77,7 +78,7 @@ class LaunchFinalizerKotlinTest : FunSpec({
       val where = CompletableDeferred<String>()
       val release = CompletableDeferred<Unit>()
       val f =
-          scope.finalizeDropped("r") {
+          scope.launchFinalizerToGarbage("r") {
             where.complete(
                 "${currentCoroutineContext()[CoroutineName]?.name} on ${Thread.currentThread().name}")
             started.complete(currentCoroutineContext()[Job]!!)
@@ -137,11 +138,11 @@ class LaunchFinalizerKotlinTest : FunSpec({
       // A plain Job, not a supervisor: even so a failing finalizer must not cancel the scope.
       val scope = CoroutineScope(Job() + Dispatchers.Default + handler)
       val ran = CompletableDeferred<Unit>()
-      scope.finalizeDropped("bad") {
+      scope.launchFinalizerToGarbage("bad") {
         yield()
         throw IllegalStateException("cleanup failed")
       }
-      scope.finalizeDropped("good") {
+      scope.launchFinalizerToGarbage("good") {
         yield()
         ran.complete(Unit)
       }
@@ -153,7 +154,7 @@ class LaunchFinalizerKotlinTest : FunSpec({
       scope.isActive shouldBe true
       Reclaimer.isAlive() shouldBe true
       val after = CompletableDeferred<Unit>()
-      scope.finalizeDropped("later") { after.complete(Unit) }
+      scope.launchFinalizerToGarbage("later") { after.complete(Unit) }
       collectGarbage()
       withTimeout(30_000) { after.await() }
       scope.cancel()
@@ -161,18 +162,15 @@ class LaunchFinalizerKotlinTest : FunSpec({
 
     test("without a handler a failure goes to the engine's unraisable hook") {
       val reported = CompletableDeferred<Pair<Throwable, Any?>>()
-      val previous = Reclaimer.setUnraisableHook { e, source -> reported.complete(e to source) }
-      try {
+      UnraisableCapture.start { e, source -> reported.complete(e to source) }.use {
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
         val block: suspend () -> Unit = { throw IllegalStateException("no handler") }
-        scope.finalizeDropped("bad", block = block)
+        scope.launchFinalizerToGarbage("bad", block = block)
         collectGarbage()
         val (error, source) = withTimeout(30_000) { reported.await() }
         error.message shouldBe "no handler"
         source shouldBeSameInstanceAs block
         scope.cancel()
-      } finally {
-        Reclaimer.setUnraisableHook(previous)
       }
     }
 

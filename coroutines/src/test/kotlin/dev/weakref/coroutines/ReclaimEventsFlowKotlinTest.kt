@@ -54,13 +54,13 @@ private fun refToGarbage(): WeakRef<ViaRef> = ViaRef().weakRef { }
 
 private fun proxyToGarbage(): Runnable = ViaProxy().weakProxy<Runnable>()
 
-private fun methodOnGarbage(): WeakMethod<*> = weakMethod(ViaMethod()::act)
+private fun methodToGarbage(): WeakMethod<*> = weakMethod(ViaMethod()::act)
 
-private fun finalizerOnGarbage(): Finalizer<Unit> = finalize(ViaFinalizer()) {}
+private fun finalizerToGarbage(): Finalizer<Unit> = finalize(ViaFinalizer()) {}
 
-private fun dropEnd(): WeakRef<End> = End().weakRef()
+private fun endRefToGarbage(): WeakRef<End> = End().weakRef()
 
-private fun dropEarly(): WeakRef<Early> = Early().weakRef()
+private fun earlyRefToGarbage(): WeakRef<Early> = Early().weakRef()
 
 private fun fill(wkd: WeakKeyDictionary<EntryKey, Int>, wvd: WeakValueDictionary<Int, EntryKey>, set: WeakSet<EntryKey>) {
   repeat(3) { wkd[EntryKey()] = it }
@@ -87,8 +87,8 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
         }
     val ref = refToGarbage()
     val proxy = proxyToGarbage()
-    val method = methodOnGarbage()
-    val reclaimed = finalizerOnGarbage()
+    val method = methodToGarbage()
+    val reclaimed = finalizerToGarbage()
     val callMe = ViaCall()
     val called = finalize(callMe) {}
     val wkd = WeakKeyDictionary<EntryKey, Int>()
@@ -97,7 +97,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     fill(wkd, wvd, set)
     called.call()
     collectGarbage()
-    val end = dropEnd() // published after all of the above: the collector stops at it
+    val end = endRefToGarbage() // published after all of the above: the collector stops at it
     collectGarbage()
     val events = collected.await().dropLast(1)
 
@@ -128,7 +128,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
 
   test("a collector started after an event does not see it") {
     collectGarbage()
-    val early = dropEarly()
+    val early = earlyRefToGarbage()
     collectGarbage() // Early's event is published now, with no collector listening
     early.get() shouldBe null
     val collected =
@@ -142,7 +142,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
                 .toList()
           }
         }
-    dropEnd()
+    endRefToGarbage()
     collectGarbage()
     val events = collected.await()
     events.filter { it.referentKClass == Early::class }.shouldBeEmpty()
@@ -159,7 +159,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
           }
         }
     // An unrelated reclaim between the two registrations, as any thread's could be: only a sees it.
-    val early = dropEarly()
+    val early = earlyRefToGarbage()
     collectGarbage()
     early.get() shouldBe null
     val b =
@@ -168,7 +168,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
             reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
           }
         }
-    dropEnd()
+    endRefToGarbage()
     collectGarbage()
     registration.close()
     registration.close()

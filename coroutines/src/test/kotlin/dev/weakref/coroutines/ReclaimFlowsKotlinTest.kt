@@ -1,11 +1,16 @@
 package dev.weakref.coroutines
 
 import dev.weakref.collectGarbage
+import dev.weakref.engine.ReclaimEvent
+import dev.weakref.engine.ReclaimListener
 import dev.weakref.engine.Reclaimer
 import dev.weakref.weakRef
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.shouldBe
+import java.util.concurrent.CopyOnWriteArrayList
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
@@ -20,6 +25,15 @@ private class Marked(val n: Int)
 
 private fun makeGarbage(count: Int) {
   repeat(count) { Marked(it).weakRef() }
+}
+
+/** Notes the sequence number of every event the engine delivers to it, in order. */
+private class Sequences : ReclaimListener {
+  val seen: MutableList<Long> = CopyOnWriteArrayList()
+
+  override fun onReclaim(event: ReclaimEvent) {
+    seen += event.sequence
+  }
 }
 
 class ReclaimFlowsKotlinTest : FunSpec({
@@ -42,15 +56,34 @@ class ReclaimFlowsKotlinTest : FunSpec({
   }
 
   test("cancelling a collector unregisters it and leaves the engine running") {
-    val gate = Channel<Unit>(1)
-    val job =
-        launch(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
-          reclaimEvents().collect { gate.trySend(Unit) }
-        }
-    job.cancel()
-    job.join()
-    makeGarbage(10)
+    // The engine numbers an event only while some listener is registered, one more than the last.
+    // Two listeners of the test's own, one before and one after the window below, see every number
+    // given out while they listen; a listener left behind by the cancelled collector would be the
+    // only one in the window, and what is reclaimed there would be numbered for it alone.
+    val before = Sequences()
+    Reclaimer.addListener(before).use {
+      val gate = Channel<Unit>(1)
+      val job =
+          launch(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+            reclaimEvents().collect { gate.trySend(Unit) }
+          }
+      job.cancel()
+      job.join()
+      makeGarbage(1)
+      collectGarbage()
+    }
+    makeGarbage(10) // the window: reclaimed while no one should listen
     collectGarbage()
+    val after = Sequences()
+    Reclaimer.addListener(after).use {
+      makeGarbage(1)
+      collectGarbage()
+    }
+    before.seen.shouldNotBeEmpty()
+    after.seen.shouldNotBeEmpty()
+    withClue("events numbered between the two listeners, for a listener still registered") {
+      after.seen.first() shouldBe before.seen.last() + 1
+    }
     Reclaimer.isAlive() shouldBe true
   }
 })

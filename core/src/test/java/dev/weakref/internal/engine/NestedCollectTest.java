@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weakref.Finalizer;
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.UnraisableCapture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,17 +23,17 @@ import org.junit.jupiter.api.Test;
  */
 final class NestedCollectTest {
 
-  private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+  private UnraisableCapture unraisable;
 
   @org.junit.jupiter.api.BeforeEach
   void recordFailures() {
-    Reclaimer.setUnraisableHook((e, source) -> failures.add(e));
+    unraisable = UnraisableCapture.start();
   }
 
   @AfterEach
   void restoreHookAndCheck() {
-    Reclaimer.setUnraisableHook(null);
-    assertEquals(List.of(), failures, "callbacks threw");
+    unraisable.close();
+    assertEquals(List.of(), unraisable.errors(), "callbacks threw");
   }
 
   @Test
@@ -86,7 +87,7 @@ final class NestedCollectTest {
     Object[] holder = {new Object()};
     AtomicInteger other = new AtomicInteger();
     WeakRef<Object> b = new WeakRef<>(holder[0], r -> other.incrementAndGet());
-    finalizerOfGarbage(() -> {
+    finalizeGarbage(() -> {
       holder[0] = null;
       Reclaimer.collect();
       seen.set("other ran " + other.get());
@@ -133,7 +134,7 @@ final class NestedCollectTest {
     return new WeakRef<>(new Object(), cb::accept);
   }
 
-  private static void finalizerOfGarbage(Runnable fn) {
+  private static void finalizeGarbage(Runnable fn) {
     Finalizer.of(new Object(), fn);
   }
 }

@@ -9,6 +9,7 @@ import dev.weakref.ReclaimRegistration;
 import dev.weakref.WeakRef;
 import dev.weakref.engine.ReclaimEvent;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.UnraisableCapture;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -34,23 +35,22 @@ final class ReclaimEventsNestedCollectTest {
     CountDownLatch sentinelEnqueued = new CountDownLatch(1);
     AtomicBoolean once = new AtomicBoolean();
     List<ReclaimEvent> events = new CopyOnWriteArrayList<>();
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
-    Reclaimer.setUnraisableHook((e, source) -> failures.add(e));
-    ReclaimRegistration r = Reclaimer.addListener(e -> {
-      events.add(e);
-      if (e.kind() == ReclaimEvent.Kind.FINALIZER_CALLED && once.compareAndSet(false, true)) {
-        try {
-          // The engine thread is here, so the sentinel is taken by this listener's collect(),
-          // in the very batch whose end signals it.
-          assertTrue(sentinelEnqueued.await(30, TimeUnit.SECONDS));
-        } catch (InterruptedException ex) {
-          throw new AssertionError(ex);
-        }
-        holder[0] = null;
-        Reclaimer.collect();
-      }
-    });
-    try {
+    UnraisableCapture unraisable = UnraisableCapture.start();
+    try (unraisable;
+        ReclaimRegistration r = Reclaimer.addListener(e -> {
+          events.add(e);
+          if (e.kind() == ReclaimEvent.Kind.FINALIZER_CALLED && once.compareAndSet(false, true)) {
+            try {
+              // The engine thread is here, so the sentinel is taken by this listener's collect(),
+              // in the very batch whose end signals it.
+              assertTrue(sentinelEnqueued.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException ex) {
+              throw new AssertionError(ex);
+            }
+            holder[0] = null;
+            Reclaimer.collect();
+          }
+        })) {
       Finalizer.of(KEPT, () -> {}).call(); // its event wakes the engine, which runs the listener
       Sentinel s = new Sentinel(Engine.queue());
       s.enqueue();
@@ -60,10 +60,7 @@ final class ReclaimEventsNestedCollectTest {
       assertNull(nested.get());
       long seen = events.stream().filter(e -> e.referentType() == ByNestedCollect.class).count();
       assertEquals(1, seen, "events when the sentinel was signalled: " + events);
-    } finally {
-      r.close();
-      Reclaimer.setUnraisableHook(null);
     }
-    assertEquals(List.of(), failures);
+    assertEquals(List.of(), unraisable.errors());
   }
 }

@@ -103,7 +103,7 @@ final class ReclaimLoopFaultTest {
     Reclaimer.collect(); // clears the Canary: re-creating it fails
     assertEquals(0, ReclaimLoop.canaryFaults.get(), "the fault was not injected");
     Object o = new Object();
-    makeAndDropRefs(o);
+    garbageRefsTo(o);
     assertTrue(Tracking.hasRecord(o));
     for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
       Reclaimer.collect();
@@ -112,7 +112,7 @@ final class ReclaimLoopFaultTest {
     assertEquals(0, Reclaimer.weakRefCount(o));
   }
 
-  private static void makeAndDropRefs(Object o) {
+  private static void garbageRefsTo(Object o) {
     for (int i = 0; i < 10; i++) {
       new WeakRef<>(o);
       new WeakRef<>(o, r -> {});

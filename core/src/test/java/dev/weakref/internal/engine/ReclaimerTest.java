@@ -12,6 +12,7 @@ import dev.weakref.engine.ReclaimListener;
 import dev.weakref.engine.ReclaimStats;
 import dev.weakref.engine.Reclaimer;
 import dev.weakref.engine.UnraisableHook;
+import dev.weakref.testing.UnraisableCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,16 +21,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The engine: its thread, the unraisable hook, collect(), stats and listeners. */
 final class ReclaimerTest {
-
-  @AfterEach
-  void restoreHook() {
-    Reclaimer.setUnraisableHook(null);
-  }
 
   private static Thread engineThread() {
     AtomicReference<Thread> t = new AtomicReference<>();
@@ -52,12 +47,6 @@ final class ReclaimerTest {
 
   @Test
   void thousandThrowingCallbacks_eachReachTheHook_andTheNextStillRuns() {
-    List<Throwable> reported = new CopyOnWriteArrayList<>();
-    List<Object> sources = new CopyOnWriteArrayList<>();
-    Reclaimer.setUnraisableHook((error, source) -> {
-      reported.add(error);
-      sources.add(source);
-    });
     AtomicInteger ran = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     List<Object> referents = new ArrayList<>();
@@ -71,14 +60,18 @@ final class ReclaimerTest {
         throw new IllegalStateException("boom " + n);
       }));
     }
-    long failuresBefore = Reclaimer.stats().callbackFailures();
-    referents.clear();
-    Reclaimer.collect();
-    assertEquals(1000, reported.size());
-    assertEquals(1000, ran.get());
-    assertTrue(reported.stream().allMatch(e -> e.getMessage().startsWith("boom ")));
-    assertTrue(sources.stream().allMatch(s -> s instanceof java.util.function.Consumer<?>));
-    assertTrue(Reclaimer.stats().callbackFailures() >= failuresBefore + 1000);
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      List<Throwable> reported = unraisable.errors();
+      long failuresBefore = Reclaimer.stats().callbackFailures();
+      referents.clear();
+      Reclaimer.collect();
+      assertEquals(1000, reported.size());
+      assertEquals(1000, ran.get());
+      assertTrue(reported.stream().allMatch(e -> e.getMessage().startsWith("boom ")));
+      assertTrue(unraisable.sources().stream()
+          .allMatch(s -> s instanceof java.util.function.Consumer<?>));
+      assertTrue(Reclaimer.stats().callbackFailures() >= failuresBefore + 1000);
+    }
     assertTrue(Reclaimer.isAlive());
     assertEquals("weakref-reclaimer", engineThread().getName());
     assertEquals(2000, refs.size());
@@ -86,18 +79,18 @@ final class ReclaimerTest {
 
   @Test
   void errorsAndStackOverflows_doNotKillTheEngine() {
-    List<Throwable> reported = new CopyOnWriteArrayList<>();
-    Reclaimer.setUnraisableHook((error, source) -> reported.add(error));
     Object a = new Object();
     Object b = new Object();
     WeakRef<Object> ra = new WeakRef<>(a, r -> {
       throw new OutOfMemoryError("pretend");
     });
     WeakRef<Object> rb = new WeakRef<>(b, r -> recurse(0));
-    a = null;
-    b = null;
-    Reclaimer.collect();
-    assertEquals(2, reported.size());
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      a = null;
+      b = null;
+      Reclaimer.collect();
+      assertEquals(2, unraisable.errors().size());
+    }
     assertTrue(Reclaimer.isAlive());
     assertNull(ra.get());
     assertNull(rb.get());
@@ -139,12 +132,11 @@ final class ReclaimerTest {
 
   @Test
   void hookThatThrows_isSurvived() {
-    Reclaimer.setUnraisableHook((error, source) -> {
-      throw new RuntimeException("hook broke");
-    });
     PrintStream oldErr = System.err;
     System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    try {
+    try (UnraisableCapture broken = UnraisableCapture.start((error, source) -> {
+      throw new RuntimeException("hook broke");
+    })) {
       Object o = new Object();
       WeakRef<Object> wr = new WeakRef<>(o, r -> {
         throw new IllegalStateException("x");
@@ -152,6 +144,7 @@ final class ReclaimerTest {
       o = null;
       Reclaimer.collect();
       assertNull(wr.get());
+      assertTrue(!broken.errors().isEmpty(), "the hook was called");
     } finally {
       System.setErr(oldErr);
     }
@@ -194,17 +187,17 @@ final class ReclaimerTest {
 
   @Test
   void collect_fromACallback_returnsInsteadOfDeadlocking() {
-    AtomicReference<Throwable> thrown = new AtomicReference<>();
-    Reclaimer.setUnraisableHook((e, s) -> thrown.set(e));
     AtomicInteger returned = new AtomicInteger();
     Object o = new Object();
     WeakRef<Object> wr = new WeakRef<>(o, r -> {
       Reclaimer.collect(); // runs what it caused on this thread: see NestedCollectTest
       returned.incrementAndGet();
     });
-    o = null;
-    Reclaimer.collect();
-    assertNull(thrown.get());
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      o = null;
+      Reclaimer.collect();
+      assertEquals(List.of(), unraisable.errors());
+    }
     assertEquals(1, returned.get());
     assertNull(wr.get());
   }
@@ -343,7 +336,7 @@ final class ReclaimerTest {
   void objectThatOutlivesItsRefs_keepsNoRecordOfThem() {
     Object o = new Object();
     for (int i = 0; i < 100; i++) {
-      makeAndDropRefs(o);
+      garbageRefsTo(o);
     }
     assertTrue(Tracking.hasRecord(o));
     Reclaimer.collect();
@@ -377,7 +370,7 @@ final class ReclaimerTest {
     assertEquals(0, Reclaimer.weakRefCount(o));
   }
 
-  private static void makeAndDropRefs(Object o) {
+  private static void garbageRefsTo(Object o) {
     new WeakRef<>(o);
     new WeakRef<>(o, r -> {});
   }
