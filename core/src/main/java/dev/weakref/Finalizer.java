@@ -46,7 +46,8 @@ import org.jspecify.annotations.Nullable;
  * hook waits (at most 5 seconds) for functions that other threads were running when the exit
  * began, so that each of them completes before the JVM halts; not for one whose thread is itself
  * exiting (a function that called {@code System.exit}, which never returns), so such a call exits
- * without delay.
+ * without delay. {@code Runtime.halt}, a crash or a kill signal that the JVM cannot handle runs no
+ * shutdown hook: then no finalizer runs at exit.
  *
  * <p>Memory consistency effects: actions in a thread before it calls {@code of}
  * <i>happen-before</i> the function runs, on whichever thread.

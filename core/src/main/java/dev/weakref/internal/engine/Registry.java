@@ -69,7 +69,8 @@ final class Registry {
   }
 
   private static final class Segment {
-    private volatile @Nullable Slot[] table = new Slot[16];
+    private static final int MIN_TABLE = 16;
+    private volatile @Nullable Slot[] table = new Slot[MIN_TABLE];
     private volatile int count;
 
     synchronized void forEach(java.util.function.Consumer<Slot> action) {
@@ -124,6 +125,11 @@ final class Registry {
             prev.nextInBucket = s.nextInBucket;
           }
           count = count - 1;
+          if (t.length > MIN_TABLE && count < t.length >>> 3) {
+            // Give back what a burst of tracked referents needed: the table would otherwise keep its
+            // peak size for good (8 MB after a million referents tracked at once).
+            t = rehash(t, t.length >>> 1);
+          }
           table = t;
           return;
         }
@@ -131,7 +137,12 @@ final class Registry {
     }
 
     private @Nullable Slot[] resize(@Nullable Slot[] old) {
-      @Nullable Slot[] t = new Slot[old.length * 2];
+      return rehash(old, old.length * 2);
+    }
+
+    /** A new table of {@code length} buckets with the slots of {@code old}; relinks them. */
+    private @Nullable Slot[] rehash(@Nullable Slot[] old, int length) {
+      @Nullable Slot[] t = new Slot[length];
       for (Slot s : old) {
         while (s != null) {
           Slot next = s.nextInBucket;
