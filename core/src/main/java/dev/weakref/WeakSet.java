@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.internal.table.WeakTable;
 import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
@@ -70,7 +71,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
   }
 
   private WeakSet(boolean identity) {
-    this.table = new WeakTable<>(true, identity);
+    this.table = WeakTable.weakKeys(identity, Referents::requireReferenceable);
   }
 
   /**
@@ -92,7 +93,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    * @return {@code true} for an identity set
    */
   public boolean isIdentity() {
-    return table.identity;
+    return table.isIdentity();
   }
 
   /**
@@ -107,16 +108,6 @@ public final class WeakSet<E> extends AbstractSet<E> {
   @Override
   public int size() {
     return table.size();
-  }
-
-  /**
-   * Returns whether this set has no elements.
-   *
-   * @return {@code size() == 0}
-   */
-  @Override
-  public boolean isEmpty() {
-    return table.size() == 0;
   }
 
   /**
@@ -187,7 +178,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   @Override
   public Spliterator<E> spliterator() {
-    return table.keySpliterator();
+    return table.keyIterator().spliterator();
   }
 
   /**
@@ -216,7 +207,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   public WeakSet<E> union(Collection<? extends E> other) {
     Objects.requireNonNull(other, "null collection");
-    WeakSet<E> result = new WeakSet<>(table.identity);
+    WeakSet<E> result = new WeakSet<>(table.isIdentity());
     result.addAll(this);
     result.addAll(other);
     return result;
@@ -234,7 +225,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   public WeakSet<E> difference(Collection<?> other) {
     Objects.requireNonNull(other, "null collection");
-    WeakSet<E> result = new WeakSet<>(table.identity);
+    WeakSet<E> result = new WeakSet<>(table.isIdentity());
     result.addAll(this);
     for (Object o : other) {
       if (o != null) {

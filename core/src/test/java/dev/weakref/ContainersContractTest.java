@@ -13,6 +13,7 @@ import dev.weakref.WeakKeyDictionaryTest.Key;
 import dev.weakref.WeakValueDictionaryTest.Obj;
 import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.table.WeakTable;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ final class ContainersContractTest {
 
   /** Clears the entry of {@code key} and queues it for the (held) engine, as the collector does. */
   private static void kill(WeakTable<?, ?> table, Object key) {
-    WeakTable.Entry e = table.entryOf(key);
+    Reference<?> e = table.entryOf(key);
     assertNotNull(e, "no entry for " + key);
     e.enqueue();
   }
