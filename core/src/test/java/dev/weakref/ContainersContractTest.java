@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weakref.WeakKeyDictionaryTest.Key;
 import dev.weakref.WeakValueDictionaryTest.Obj;
-import dev.weakref.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.EngineReference;
 import dev.weakref.internal.table.WeakTable;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;

@@ -1,6 +1,6 @@
 package dev.weakref.internal.table;
 
-import dev.weakref.engine.EngineReference;
+import dev.weakref.internal.engine.EngineReference;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;

@@ -1,6 +1,6 @@
 package dev.weakref.internal.table;
 
-import dev.weakref.engine.ReclaimEvents;
+import dev.weakref.internal.engine.ReclaimEvents;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
