@@ -240,28 +240,17 @@ public final class WeakSet<E> extends AbstractSet<E> {
    * reclaimed.
    *
    * <p>Python: none. The listener runs on the engine thread {@code weakref-reclaimer} after the
-   * elements are gone (at present once per element, with a count of 1); it must be quick. What it
-   * throws goes to the unraisable hook. Elements removed by a caller are not reported.
+   * elements are gone, once per batch of the engine's work that removed some, with the number of
+   * elements that batch removed: several elements reclaimed by one collection usually arrive as
+   * one call (a large collection may come in a few batches). So add up the counts; never assume
+   * 1. It runs before {@link dev.weakref.engine.Reclaimer#collect()} returns, and must be quick.
+   * What it throws goes to the unraisable hook. Elements removed by a caller are not reported.
    *
-   * @param listener receives the number of elements reclaimed
+   * @param listener receives the number of elements reclaimed, at least 1
    * @return a registration whose {@code close()} removes the listener
    * @throws NullPointerException if {@code listener} is {@code null}
    */
   public ReclaimRegistration onReclaim(IntConsumer listener) {
-    Objects.requireNonNull(listener, "null listener");
-    return table.addListener(new CountListener(listener));
-  }
-
-  /** Adapts a count listener to the table's per-entry notification; reported as the user's. */
-  private record CountListener(IntConsumer listener) implements java.util.function.Consumer<Object> {
-    @Override
-    public void accept(Object present) {
-      listener.accept(1);
-    }
-
-    @Override
-    public String toString() {
-      return listener.toString();
-    }
+    return table.addCountListener(listener);
   }
 }

@@ -129,6 +129,27 @@ final class ContainersContractTest {
   }
 
   @Test
+  void weakSet_severalElementsReclaimedInOneBatch_areCountedInOneCall() throws Exception {
+    WeakSet<Key> s = new WeakSet<>();
+    List<Key> ks = keys(5);
+    s.addAll(ks);
+    List<Integer> counts = new CopyOnWriteArrayList<>();
+    s.onReclaim(counts::add);
+    WeakTable<?, ?> t = table(s);
+    EngineHold hold = new EngineHold();
+    try {
+      for (Key k : ks) {
+        kill(t, k); // all queued behind the hold: the engine takes them in one batch
+      }
+    } finally {
+      hold.close();
+    }
+    assertEquals(List.of(5), counts, "one call per batch, with the number of elements it removed");
+    assertEquals(0, s.size());
+    Reference.reachabilityFence(ks);
+  }
+
+  @Test
   void weakSet_equalElementOverADeadOneNotYetUnlinked_countsOneElement() throws Exception {
     WeakSet<Key> s = new WeakSet<>();
     AtomicInteger reclaimed = new AtomicInteger();

@@ -59,6 +59,11 @@ final class Entry extends EngineReference<Object> {
     }
   }
 
+  /** On the engine thread, from {@link #reclaimed()}: runs {@code task} once the batch is done. */
+  static void afterBatch(Runnable task) {
+    atBatchEnd(task);
+  }
+
   /** The head of bin {@code i}. */
   static Entry bin(Entry[] t, int i) {
     return (Entry) BINS.getAcquire(t, i);

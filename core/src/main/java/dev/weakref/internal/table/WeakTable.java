@@ -90,6 +90,11 @@ public final class WeakTable<K, V> {
   private volatile int resizes;
   private final Stripe[] stripes = new Stripe[STRIPE_COUNT];
   private final ListenerList<Consumer<Object>> listeners = new ListenerList<>();
+  private final ListenerList<IntConsumer> countListeners = new ListenerList<>();
+  /** Entries reclaimed in the engine's current batch, not yet told to the count listeners. */
+  private int reclaimedInBatch;
+  /** Tells the count listeners at the end of the batch: see {@link #countReclaimed}. */
+  private final Runnable tellCount = this::tellCount;
 
   private WeakTable(Kind kind) {
     this.kind = kind;
@@ -739,6 +744,35 @@ public final class WeakTable<K, V> {
         notifyListeners(purged.get(k));
       }
     }
+    countReclaimed((strong != null ? 1 : 0) + (purged != null ? purged.size() : 0));
+  }
+
+  /**
+   * On the engine thread: adds {@code n} entries to the batch's count, and the first time in a
+   * batch has the engine run {@link #tellCount} once the batch is done.
+   */
+  private void countReclaimed(int n) {
+    if (n == 0 || countListeners.isEmpty()) {
+      return;
+    }
+    if (reclaimedInBatch == 0) {
+      Entry.afterBatch(tellCount);
+    }
+    reclaimedInBatch += n;
+  }
+
+  private void tellCount() {
+    int n = reclaimedInBatch;
+    reclaimedInBatch = 0;
+    List<IntConsumer> ls = countListeners.snapshot();
+    for (int i = 0; i < ls.size(); i++) {
+      IntConsumer l = ls.get(i);
+      try {
+        l.accept(n);
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, l);
+      }
+    }
   }
 
   private void notifyListeners(Object strong) {
@@ -762,6 +796,17 @@ public final class WeakTable<K, V> {
    */
   public ReclaimRegistration addListener(Consumer<Object> listener) {
     return listeners.add(listener);
+  }
+
+  /**
+   * Adds a listener for the number of entries reclaimed, told once per batch of the engine's work
+   * that reclaimed some, on the engine thread.
+   *
+   * @param listener the listener
+   * @return the registration that removes it
+   */
+  public ReclaimRegistration addCountListener(IntConsumer listener) {
+    return countListeners.add(listener);
   }
 
   /* ---- Iteration and views ---- */
