@@ -197,7 +197,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Set<K> keySet() {
     Set<K> ks = keySet;
-    return ks != null ? ks : (keySet = table.keyView(this));
+    return ks != null ? ks : (keySet = table.keyView());
   }
 
   /**
@@ -211,7 +211,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Collection<V> values() {
     Collection<V> vs = values;
-    return vs != null ? vs : (values = table.valueView(this));
+    return vs != null ? vs : (values = table.valueView());
   }
 
   /**
@@ -224,7 +224,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Set<Map.Entry<K, V>> entrySet() {
     Set<Map.Entry<K, V>> es = entrySet;
-    return es != null ? es : (entrySet = table.entryView(this));
+    return es != null ? es : (entrySet = table.entryView());
   }
 
   /** The body of the dictionaries' {@code union}: {@code result} with this's mappings, then {@code other}'s. */

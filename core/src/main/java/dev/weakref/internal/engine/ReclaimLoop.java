@@ -330,12 +330,11 @@ final class ReclaimLoop implements Runnable {
       batchEnd.set(i, null);
       userCodeRan = true;
       try {
-        task.run();
+        task.run(); // tells its own listeners' failures to the hook: this catches a bug of ours
       } catch (Throwable t) {
         Unraisable.report(t, task);
-      } finally {
-        afterUserCode();
       }
+      afterUserCode();
     }
     batchEnd.clear();
   }

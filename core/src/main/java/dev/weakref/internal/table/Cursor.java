@@ -21,7 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param <V> the type of values
  * @param <T> the type of elements: keys, values or entries
  */
-public abstract class Cursor<K, V, T> implements Iterator<T> {
+public final class Cursor<K, V, T> implements Iterator<T> {
+  /** What a cursor yields: see {@link #make}. */
+  private static final int KEYS = 0;
+  private static final int VALUES = 1;
+  private static final int ENTRIES = 2;
+
   /**
    * What the spliterators of keys and entries report, as {@code ConcurrentHashMap}'s do: no
    * {@code SIZED}, which a table that shrinks as the collector clears entries cannot promise.
@@ -32,6 +37,7 @@ public abstract class Cursor<K, V, T> implements Iterator<T> {
   private static final int REPEATING = Spliterator.CONCURRENT | Spliterator.NONNULL;
 
   private final WeakTable<K, V> table;
+  private final int yields;
   private final int characteristics;
   private int stripe;
   private Entry[] entries = new Entry[0];
@@ -43,53 +49,26 @@ public abstract class Cursor<K, V, T> implements Iterator<T> {
   private @Nullable V lastValue;
   private @Nullable T last;
 
-  private Cursor(WeakTable<K, V> table, int characteristics) {
+  private Cursor(WeakTable<K, V> table, int yields, int characteristics) {
     this.table = table;
+    this.yields = yields;
     this.characteristics = characteristics;
     advance();
   }
 
   /** Keys: {@code remove()} removes the key seen, whatever its value is now. */
   static <K, V> Cursor<K, V, K> keys(WeakTable<K, V> table) {
-    return new Cursor<K, V, K>(table, DISTINCT) {
-      @Override
-      K make(K key, V value) {
-        return key;
-      }
-
-      @Override
-      @Nullable Object seen(K last, V value) {
-        return null;
-      }
-    };
+    return new Cursor<>(table, KEYS, DISTINCT);
   }
 
+  /** Values: {@code remove()} removes the mapping only if it still has the value seen. */
   static <K, V> Cursor<K, V, V> values(WeakTable<K, V> table) {
-    return new Cursor<K, V, V>(table, REPEATING) {
-      @Override
-      V make(K key, V value) {
-        return value;
-      }
-
-      @Override
-      Object seen(V last, V value) {
-        return value;
-      }
-    };
+    return new Cursor<>(table, VALUES, REPEATING);
   }
 
+  /** Entries: {@code remove()} removes the mapping only if it still has the value last seen. */
   static <K, V> Cursor<K, V, Map.Entry<K, V>> entries(WeakTable<K, V> table) {
-    return new Cursor<K, V, Map.Entry<K, V>>(table, DISTINCT) {
-      @Override
-      Map.Entry<K, V> make(K key, V value) {
-        return new WriteThroughEntry<>(table, key, value);
-      }
-
-      @Override
-      Object seen(Map.Entry<K, V> last, V value) {
-        return last.getValue(); // what the caller saw last: its own setValue included
-      }
-    };
+    return new Cursor<>(table, ENTRIES, DISTINCT);
   }
 
   /** A map entry that writes {@link #setValue} through to the table. */
@@ -136,13 +115,19 @@ public abstract class Cursor<K, V, T> implements Iterator<T> {
     return nextKey != null;
   }
 
-  abstract T make(K key, V value);
+  @SuppressWarnings("unchecked")
+  private T make(K key, V value) {
+    return (T) (yields == KEYS ? key : yields == VALUES ? value
+        : new WriteThroughEntry<>(table, key, value));
+  }
 
   /**
    * The value that {@link #remove()} expects to find with the last key, or null for any: the
-   * value the caller has seen with it.
+   * value the caller has seen with it (for an entry, its own {@code setValue} included).
    */
-  abstract @Nullable Object seen(T last, V value);
+  private @Nullable Object seen(T last, V value) {
+    return yields == KEYS ? null : yields == VALUES ? value : ((Map.Entry<?, ?>) last).getValue();
+  }
 
   @Override
   public T next() {

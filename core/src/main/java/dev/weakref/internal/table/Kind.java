@@ -1,5 +1,6 @@
 package dev.weakref.internal.table;
 
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,16 +14,20 @@ import org.jspecify.annotations.Nullable;
  * {@link dev.weakref.engine.ReclaimEvent.Kind} if its reclaims are reported apart.
  */
 abstract class Kind {
+  /** Whether keys compare (and hash) by identity rather than {@code equals}. */
+  final boolean identity;
+  /** Throws for an object that may not be the weak side: the library's admission rule. */
+  final Consumer<Object> admission;
+
+  Kind(boolean identity, Consumer<Object> admission) {
+    this.identity = identity;
+    this.admission = admission;
+  }
+
   /** What {@link #changeLocked} returns when the walk must start over (see {@link WeakTable#moved}). */
   static final Object RETRY = new Object();
   /** What {@link #changeLocked} returns when the entry's weak value died: go on along the chain. */
   static final Object SKIP = new Object();
-
-  /** Whether keys hash by {@link System#identityHashCode}. */
-  abstract boolean identityHash();
-
-  /** Whether keys compare by identity. */
-  abstract boolean isIdentity();
 
   /** Checks a key and a value before they go in; throws if they may not. */
   abstract void check(@Nullable Object key, @Nullable Object value);

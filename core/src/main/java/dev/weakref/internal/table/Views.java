@@ -8,33 +8,42 @@ import java.util.Spliterator;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
-/** The key, value and entry views of the weak dictionaries, over their {@link WeakTable}. */
+/**
+ * The key, value and entry views of the weak dictionaries, over their {@link WeakTable}: each
+ * iterates with a {@link Cursor}, and changes the table itself (clearing a view clears the table,
+ * as {@code Map.clear()} does).
+ */
 final class Views {
   private Views() {}
 
-  /** The key set of a weak dictionary. */
-  static final class KeyView<K, V> extends AbstractSet<K> {
-    private final Map<K, V> map;
+  /** The key set ({@code entries} false) or the entry set of a weak dictionary. */
+  static final class SetView<K, V, T> extends AbstractSet<T> {
     private final WeakTable<K, V> table;
+    private final boolean entries;
 
-    KeyView(Map<K, V> map, WeakTable<K, V> table) {
-      this.map = map;
+    SetView(WeakTable<K, V> table, boolean entries) {
       this.table = table;
+      this.entries = entries;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Cursor<K, V, T> cursor() {
+      return (Cursor<K, V, T>) (entries ? Cursor.entries(table) : Cursor.keys(table));
     }
 
     @Override
-    public Iterator<K> iterator() {
-      return Cursor.keys(table);
+    public Iterator<T> iterator() {
+      return cursor();
     }
 
     @Override
-    public Spliterator<K> spliterator() {
-      return Cursor.keys(table).spliterator();
+    public Spliterator<T> spliterator() {
+      return cursor().spliterator();
     }
 
     @Override
-    public boolean removeIf(Predicate<? super K> filter) {
-      return Cursor.keys(table).removeIf(filter);
+    public boolean removeIf(Predicate<? super T> filter) {
+      return cursor().removeIf(filter);
     }
 
     @Override
@@ -44,27 +53,38 @@ final class Views {
 
     @Override
     public boolean contains(@Nullable Object o) {
-      return table.containsKey(o);
+      if (!entries) {
+        return table.containsKey(o);
+      }
+      if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
+        return false;
+      }
+      Object v = table.get(e.getKey());
+      return v != null && v.equals(e.getValue());
     }
 
     @Override
     public boolean remove(@Nullable Object o) {
-      return table.remove(o, null) != null;
+      if (!entries) {
+        return table.remove(o, null) != null;
+      }
+      if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
+        return false;
+      }
+      return table.remove(e.getKey(), e.getValue()) != null;
     }
 
     @Override
     public void clear() {
-      map.clear();
+      table.clear();
     }
   }
 
   /** The values of a weak dictionary. */
   static final class ValueView<K, V> extends AbstractCollection<V> {
-    private final Map<K, V> map;
     private final WeakTable<K, V> table;
 
-    ValueView(Map<K, V> map, WeakTable<K, V> table) {
-      this.map = map;
+    ValueView(WeakTable<K, V> table) {
       this.table = table;
     }
 
@@ -95,60 +115,7 @@ final class Views {
 
     @Override
     public void clear() {
-      map.clear();
-    }
-  }
-
-  /** The entry set of a weak dictionary. */
-  static final class EntryView<K, V> extends AbstractSet<Map.Entry<K, V>> {
-    private final Map<K, V> map;
-    private final WeakTable<K, V> table;
-
-    EntryView(Map<K, V> map, WeakTable<K, V> table) {
-      this.map = map;
-      this.table = table;
-    }
-
-    @Override
-    public Iterator<Map.Entry<K, V>> iterator() {
-      return Cursor.entries(table);
-    }
-
-    @Override
-    public Spliterator<Map.Entry<K, V>> spliterator() {
-      return Cursor.entries(table).spliterator();
-    }
-
-    @Override
-    public boolean removeIf(Predicate<? super Map.Entry<K, V>> filter) {
-      return Cursor.entries(table).removeIf(filter);
-    }
-
-    @Override
-    public int size() {
-      return table.size();
-    }
-
-    @Override
-    public boolean contains(@Nullable Object o) {
-      if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
-        return false;
-      }
-      Object v = table.get(e.getKey());
-      return v != null && v.equals(e.getValue());
-    }
-
-    @Override
-    public boolean remove(@Nullable Object o) {
-      if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
-        return false;
-      }
-      return table.remove(e.getKey(), e.getValue()) != null;
-    }
-
-    @Override
-    public void clear() {
-      map.clear();
+      table.clear();
     }
   }
 }

@@ -15,22 +15,8 @@ import org.jspecify.annotations.Nullable;
  * the value of a present key takes no lock.
  */
 final class WeakKeys extends Kind {
-  private final boolean identity;
-  private final Consumer<Object> admission;
-
   WeakKeys(boolean identity, Consumer<Object> admission) {
-    this.identity = identity;
-    this.admission = admission;
-  }
-
-  @Override
-  boolean identityHash() {
-    return identity;
-  }
-
-  @Override
-  boolean isIdentity() {
-    return identity;
+    super(identity, admission);
   }
 
   @Override

@@ -98,7 +98,7 @@ public final class WeakTable<K, V> {
 
   private WeakTable(Kind kind) {
     this.kind = kind;
-    this.identityHash = kind.identityHash();
+    this.identityHash = kind.identity;
     for (int i = 0; i < STRIPE_COUNT; i++) {
       stripes[i] = new Stripe(this);
     }
@@ -136,7 +136,7 @@ public final class WeakTable<K, V> {
    * @return whether this is an identity table
    */
   public boolean isIdentity() {
-    return kind.isIdentity();
+    return kind.identity;
   }
 
   /**
@@ -849,32 +849,29 @@ public final class WeakTable<K, V> {
   }
 
   /**
-   * Returns the key set view of a dictionary over this table.
+   * Returns a view of the keys of this table, for a dictionary's {@code keySet()}.
    *
-   * @param map the dictionary
    * @return the view
    */
-  public Set<K> keyView(Map<K, V> map) {
-    return new Views.KeyView<>(map, this);
+  public Set<K> keyView() {
+    return new Views.SetView<>(this, false);
   }
 
   /**
-   * Returns the values view of a dictionary over this table.
+   * Returns a view of the values of this table, for a dictionary's {@code values()}.
    *
-   * @param map the dictionary
    * @return the view
    */
-  public Collection<V> valueView(Map<K, V> map) {
-    return new Views.ValueView<>(map, this);
+  public Collection<V> valueView() {
+    return new Views.ValueView<>(this);
   }
 
   /**
-   * Returns the entry set view of a dictionary over this table.
+   * Returns a view of the mappings of this table, for a dictionary's {@code entrySet()}.
    *
-   * @param map the dictionary
    * @return the view
    */
-  public Set<Map.Entry<K, V>> entryView(Map<K, V> map) {
-    return new Views.EntryView<>(map, this);
+  public Set<Map.Entry<K, V>> entryView() {
+    return new Views.SetView<>(this, true);
   }
 }

@@ -11,20 +11,8 @@ import org.jspecify.annotations.Nullable;
  * cannot change), under the lock.
  */
 final class WeakValues extends Kind {
-  private final Consumer<Object> admission;
-
   WeakValues(Consumer<Object> admission) {
-    this.admission = admission;
-  }
-
-  @Override
-  boolean identityHash() {
-    return false;
-  }
-
-  @Override
-  boolean isIdentity() {
-    return false;
+    super(false, admission);
   }
 
   @Override
