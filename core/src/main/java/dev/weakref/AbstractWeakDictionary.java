@@ -1,11 +1,16 @@
 package dev.weakref;
 
+import dev.weakref.internal.table.WeakTable;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,16 +44,6 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public int size() {
     return table.size();
-  }
-
-  /**
-   * Returns whether this dictionary has no mappings.
-   *
-   * @return {@code size() == 0}
-   */
-  @Override
-  public boolean isEmpty() {
-    return table.size() == 0;
   }
 
   /**
@@ -202,7 +197,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Set<K> keySet() {
     Set<K> ks = keySet;
-    return ks != null ? ks : (keySet = new WeakTable.KeyView<>(this, table));
+    return ks != null ? ks : (keySet = table.keyView());
   }
 
   /**
@@ -216,7 +211,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Collection<V> values() {
     Collection<V> vs = values;
-    return vs != null ? vs : (values = new WeakTable.ValueView<>(this, table));
+    return vs != null ? vs : (values = table.valueView());
   }
 
   /**
@@ -229,6 +224,30 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   @Override
   public Set<Map.Entry<K, V>> entrySet() {
     Set<Map.Entry<K, V>> es = entrySet;
-    return es != null ? es : (entrySet = new WeakTable.EntryView<>(this, table));
+    return es != null ? es : (entrySet = table.entryView());
+  }
+
+  /** The body of the dictionaries' {@code union}: {@code result} with this's mappings, then {@code other}'s. */
+  final <D extends AbstractWeakDictionary<K, V>> D unionInto(
+      D result, Map<? extends K, ? extends V> other) {
+    Objects.requireNonNull(other, "null map");
+    result.putAll(this);
+    result.putAll(other);
+    return result;
+  }
+
+  /** The body of the dictionaries' {@code onReclaim}: {@code listener} gets each strong side. */
+  @SuppressWarnings("unchecked")
+  final ReclaimRegistration addReclaimListener(Consumer<?> listener) {
+    return table.addListener((Consumer<Object>) listener);
+  }
+
+  /** A new untracked {@link WeakRef} to each element left in {@code it}: {@code keyRefs()}, {@code valueRefs()}. */
+  static <T> List<WeakRef<T>> refsTo(Iterator<T> it) {
+    List<WeakRef<T>> out = new ArrayList<>();
+    while (it.hasNext()) {
+      out.add(WeakRef.untracked(it.next()));
+    }
+    return out;
   }
 }

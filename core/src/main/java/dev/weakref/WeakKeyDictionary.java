@@ -1,8 +1,8 @@
 package dev.weakref;
 
+import dev.weakref.internal.table.WeakTable;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 
@@ -76,7 +76,7 @@ public final class WeakKeyDictionary<K, V> extends AbstractWeakDictionary<K, V> 
   }
 
   private WeakKeyDictionary(boolean identity) {
-    super(new WeakTable<>(true, identity));
+    super(WeakTable.weakKeys(identity, Referents::requireReferenceable));
   }
 
   /**
@@ -100,7 +100,7 @@ public final class WeakKeyDictionary<K, V> extends AbstractWeakDictionary<K, V> 
    * @return {@code true} for an identity dictionary
    */
   public boolean isIdentity() {
-    return table.identity;
+    return table.isIdentity();
   }
 
   /**
@@ -114,7 +114,7 @@ public final class WeakKeyDictionary<K, V> extends AbstractWeakDictionary<K, V> 
    * @return a list of weak references to the keys
    */
   public List<WeakRef<K>> keyRefs() {
-    return table.keyRefs();
+    return refsTo(table.keyIterator());
   }
 
   /**
@@ -129,11 +129,7 @@ public final class WeakKeyDictionary<K, V> extends AbstractWeakDictionary<K, V> 
    * @throws IllegalArgumentException if a key of {@code other} is of a JDK value-based class
    */
   public WeakKeyDictionary<K, V> union(Map<? extends K, ? extends V> other) {
-    Objects.requireNonNull(other, "null map");
-    WeakKeyDictionary<K, V> result = new WeakKeyDictionary<>(table.identity);
-    result.putAll(this);
-    result.putAll(other);
-    return result;
+    return unionInto(new WeakKeyDictionary<>(table.isIdentity()), other);
   }
 
   /**
@@ -148,8 +144,7 @@ public final class WeakKeyDictionary<K, V> extends AbstractWeakDictionary<K, V> 
    * @return a registration whose {@code close()} removes the listener
    * @throws NullPointerException if {@code listener} is {@code null}
    */
-  @SuppressWarnings("unchecked")
   public ReclaimRegistration onReclaim(Consumer<? super V> listener) {
-    return table.addListener((Consumer<Object>) listener);
+    return addReclaimListener(listener);
   }
 }

@@ -65,7 +65,17 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the type of the referent
  */
 public class WeakRef<T> extends WeakReference<T> {
-  private static final ReclaimAction FIRE = handle -> ((WeakRef<?>) handle).fire();
+  /**
+   * What the engine runs for a ref, a {@link WeakMethod} or a proxy with a callback: the one
+   * stateless action of the library (one class at the engine's call site).
+   */
+  static final ReclaimAction FIRE = handle -> {
+    if (handle instanceof WeakRef<?> ref) {
+      ref.fire();
+    } else {
+      ProxyHandler.fireProxy(handle);
+    }
+  };
   private static final long HASH_KNOWN = 1L << 32;
   private static final Function<Object, WeakRef<Object>> SHARED = r -> new WeakRef<>(r, true);
 

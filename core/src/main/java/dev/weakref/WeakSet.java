@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.internal.table.WeakTable;
 import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
@@ -70,7 +71,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
   }
 
   private WeakSet(boolean identity) {
-    this.table = new WeakTable<>(true, identity);
+    this.table = WeakTable.weakKeys(identity, Referents::requireReferenceable);
   }
 
   /**
@@ -92,7 +93,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    * @return {@code true} for an identity set
    */
   public boolean isIdentity() {
-    return table.identity;
+    return table.isIdentity();
   }
 
   /**
@@ -107,16 +108,6 @@ public final class WeakSet<E> extends AbstractSet<E> {
   @Override
   public int size() {
     return table.size();
-  }
-
-  /**
-   * Returns whether this set has no elements.
-   *
-   * @return {@code size() == 0}
-   */
-  @Override
-  public boolean isEmpty() {
-    return table.size() == 0;
   }
 
   /**
@@ -187,7 +178,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   @Override
   public Spliterator<E> spliterator() {
-    return table.keySpliterator();
+    return table.keyIterator().spliterator();
   }
 
   /**
@@ -216,7 +207,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   public WeakSet<E> union(Collection<? extends E> other) {
     Objects.requireNonNull(other, "null collection");
-    WeakSet<E> result = new WeakSet<>(table.identity);
+    WeakSet<E> result = new WeakSet<>(table.isIdentity());
     result.addAll(this);
     result.addAll(other);
     return result;
@@ -234,7 +225,7 @@ public final class WeakSet<E> extends AbstractSet<E> {
    */
   public WeakSet<E> difference(Collection<?> other) {
     Objects.requireNonNull(other, "null collection");
-    WeakSet<E> result = new WeakSet<>(table.identity);
+    WeakSet<E> result = new WeakSet<>(table.isIdentity());
     result.addAll(this);
     for (Object o : other) {
       if (o != null) {
@@ -249,28 +240,17 @@ public final class WeakSet<E> extends AbstractSet<E> {
    * reclaimed.
    *
    * <p>Python: none. The listener runs on the engine thread {@code weakref-reclaimer} after the
-   * elements are gone (at present once per element, with a count of 1); it must be quick. What it
-   * throws goes to the unraisable hook. Elements removed by a caller are not reported.
+   * elements are gone, once per batch of the engine's work that removed some, with the number of
+   * elements that batch removed: several elements reclaimed by one collection usually arrive as
+   * one call (a large collection may come in a few batches). So add up the counts; never assume
+   * 1. It runs before {@link dev.weakref.engine.Reclaimer#collect()} returns, and must be quick.
+   * What it throws goes to the unraisable hook. Elements removed by a caller are not reported.
    *
-   * @param listener receives the number of elements reclaimed
+   * @param listener receives the number of elements reclaimed, at least 1
    * @return a registration whose {@code close()} removes the listener
    * @throws NullPointerException if {@code listener} is {@code null}
    */
   public ReclaimRegistration onReclaim(IntConsumer listener) {
-    Objects.requireNonNull(listener, "null listener");
-    return table.addListener(new CountListener(listener));
-  }
-
-  /** Adapts a count listener to the table's per-entry notification; reported as the user's. */
-  private record CountListener(IntConsumer listener) implements java.util.function.Consumer<Object> {
-    @Override
-    public void accept(Object present) {
-      listener.accept(1);
-    }
-
-    @Override
-    public String toString() {
-      return listener.toString();
-    }
+    return table.addCountListener(listener);
   }
 }

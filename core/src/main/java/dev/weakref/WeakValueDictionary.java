@@ -1,8 +1,8 @@
 package dev.weakref;
 
+import dev.weakref.internal.table.WeakTable;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 
@@ -53,7 +53,7 @@ public final class WeakValueDictionary<K, V> extends AbstractWeakDictionary<K, V
    * <p>Python: {@code WeakValueDictionary()}.
    */
   public WeakValueDictionary() {
-    super(new WeakTable<>(false, false));
+    super(WeakTable.weakValues(Referents::requireReferenceable));
   }
 
   /**
@@ -81,7 +81,7 @@ public final class WeakValueDictionary<K, V> extends AbstractWeakDictionary<K, V
    * @return a list of weak references to the values
    */
   public List<WeakRef<V>> valueRefs() {
-    return table.valueRefs();
+    return refsTo(table.valueIterator());
   }
 
   /**
@@ -96,11 +96,7 @@ public final class WeakValueDictionary<K, V> extends AbstractWeakDictionary<K, V
    * @throws IllegalArgumentException if a value of {@code other} is of a JDK value-based class
    */
   public WeakValueDictionary<K, V> union(Map<? extends K, ? extends V> other) {
-    Objects.requireNonNull(other, "null map");
-    WeakValueDictionary<K, V> result = new WeakValueDictionary<>();
-    result.putAll(this);
-    result.putAll(other);
-    return result;
+    return unionInto(new WeakValueDictionary<>(), other);
   }
 
   /**
@@ -115,8 +111,7 @@ public final class WeakValueDictionary<K, V> extends AbstractWeakDictionary<K, V
    * @return a registration whose {@code close()} removes the listener
    * @throws NullPointerException if {@code listener} is {@code null}
    */
-  @SuppressWarnings("unchecked")
   public ReclaimRegistration onReclaim(Consumer<? super K> listener) {
-    return table.addListener((Consumer<Object>) listener);
+    return addReclaimListener(listener);
   }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weakref.engine.Reclaimer;
 import dev.weakref.internal.engine.EngineReference;
+import dev.weakref.internal.table.WeakTable;
 import dev.weakref.testing.Key;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
@@ -70,7 +71,7 @@ final class ContainersContractTest {
 
   /** Clears the entry of {@code key} and queues it for the (held) engine, as the collector does. */
   private static void kill(WeakTable<?, ?> table, Object key) {
-    WeakTable.Entry e = table.entryOf(key);
+    Reference<?> e = table.entryOf(key);
     assertNotNull(e, "no entry for " + key);
     e.enqueue();
   }
@@ -124,6 +125,27 @@ final class ContainersContractTest {
     assertEquals("v2", d.get(second));
     assertEquals(List.of("v1"), reclaimed, "the dead mapping is reported once, as reclaimed");
     Reference.reachabilityFence(first);
+  }
+
+  @Test
+  void weakSet_severalElementsReclaimedInOneBatch_areCountedInOneCall() throws Exception {
+    WeakSet<Key> s = new WeakSet<>();
+    List<Key> ks = keys(5);
+    s.addAll(ks);
+    List<Integer> counts = new CopyOnWriteArrayList<>();
+    s.onReclaim(counts::add);
+    WeakTable<?, ?> t = table(s);
+    EngineHold hold = new EngineHold();
+    try {
+      for (Key k : ks) {
+        kill(t, k); // all queued behind the hold: the engine takes them in one batch
+      }
+    } finally {
+      hold.close();
+    }
+    assertEquals(List.of(5), counts, "one call per batch, with the number of elements it removed");
+    assertEquals(0, s.size());
+    Reference.reachabilityFence(ks);
   }
 
   @Test

@@ -127,7 +127,7 @@ public final class ProxyClasses {
       @SuppressWarnings("unchecked")
       Consumer<Object> cb = (Consumer<Object>) callback;
       proxy = shape.newProxy(new ProxyHandler(referent, cb));
-      Tracking.track(referent, proxy, ProxyHandler.FIRE);
+      Tracking.track(referent, proxy, WeakRef.FIRE);
     }
     return type.cast(proxy);
   }

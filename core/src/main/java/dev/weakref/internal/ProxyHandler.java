@@ -3,7 +3,6 @@ package dev.weakref.internal;
 import dev.weakref.ReferenceError;
 import dev.weakref.WeakProxy;
 import dev.weakref.engine.Reclaimer;
-import dev.weakref.internal.engine.ReclaimAction;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -21,13 +20,13 @@ import org.jspecify.annotations.Nullable;
  * nothing beyond the argument array the proxy already made.
  */
 final class ProxyHandler extends WeakReference<Object> implements InvocationHandler {
-  /** What the engine runs for a proxy with a callback: the stateless action of every proxy. */
-  static final ReclaimAction FIRE = handle -> {
-    ProxyHandler h = handlerOf(handle);
+  /** Runs the callback of {@code proxy}'s handler: {@link WeakRef#FIRE} for a proxy. */
+  static void fireProxy(Object proxy) {
+    ProxyHandler h = handlerOf(proxy);
     if (h != null) {
-      h.fire(handle);
+      h.fire(proxy);
     }
-  };
+  }
 
   private final @Nullable Consumer<Object> callback;
 

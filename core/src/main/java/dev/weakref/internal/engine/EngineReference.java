@@ -36,6 +36,22 @@ public abstract class EngineReference<T> extends WeakReference<T> {
    */
   protected abstract void reclaimed();
 
+  /**
+   * From {@link #reclaimed()}, on the engine thread: runs {@code task} there once the batch of
+   * references being processed is done, before {@link dev.weakref.engine.Reclaimer#collect()} is told so; for a
+   * structure that tells its listeners once per batch rather than once per reference (a
+   * {@code WeakSet}'s count). What it throws goes to the unraisable hook.
+   *
+   * @param task what to run
+   * @throws IllegalStateException if called off the engine thread
+   */
+  protected static void atBatchEnd(Runnable task) {
+    if (!Engine.isEngineThread()) {
+      throw new IllegalStateException("atBatchEnd called off the engine thread: from reclaimed() only");
+    }
+    Engine.loop().atBatchEnd(task);
+  }
+
   final void runReclaimed() {
     reclaimed();
   }

@@ -4,9 +4,9 @@ import dev.weakref.ReclaimRegistration;
 import dev.weakref.engine.ReclaimEvent;
 import dev.weakref.engine.ReclaimEvent.Kind;
 import dev.weakref.engine.ReclaimListener;
+import dev.weakref.internal.ListenerList;
 import java.util.AbstractList;
 import java.util.List;
-import java.util.Objects;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +33,8 @@ public final class ReclaimEvents {
   /** At most this many events are delivered in one batch. */
   static final int BATCH = 256;
 
-  private static final Registration[] NONE = {};
-  /** The registrations, copied on write under LOCK; the one volatile read of the hot paths. */
-  private static volatile Registration[] listeners = NONE;
-  private static final Object LOCK = new Object();
+  /** The listeners, copied on write; its snapshot is the one volatile read of the hot paths. */
+  private static final ListenerList<ReclaimListener> LISTENERS = new ListenerList<>();
 
   /*
    * The engine thread's buffer: what is known of each event until the batch is delivered. BATCH
@@ -68,23 +66,6 @@ public final class ReclaimEvents {
 
   /* ---- Listeners ---- */
 
-  /** A listener as added; closing removes this very registration, once. */
-  private static final class Registration implements ReclaimRegistration {
-    final ReclaimListener listener;
-    private final AtomicBoolean closed = new AtomicBoolean();
-
-    Registration(ReclaimListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void close() {
-      if (closed.compareAndSet(false, true)) {
-        remove(this);
-      }
-    }
-  }
-
   /**
    * Adds a listener: see {@link dev.weakref.engine.Reclaimer#addListener}.
    *
@@ -92,14 +73,7 @@ public final class ReclaimEvents {
    * @return its registration
    */
   public static ReclaimRegistration add(ReclaimListener listener) {
-    Registration r = new Registration(Objects.requireNonNull(listener, "null listener"));
-    synchronized (LOCK) {
-      Registration[] ls = listeners;
-      Registration[] copy = java.util.Arrays.copyOf(ls, ls.length + 1);
-      copy[ls.length] = r;
-      listeners = copy;
-    }
-    return r;
+    return LISTENERS.add(listener);
   }
 
   /**
@@ -109,35 +83,7 @@ public final class ReclaimEvents {
    * @return whether there was one
    */
   public static boolean remove(ReclaimListener listener) {
-    Registration found = null;
-    synchronized (LOCK) {
-      for (Registration r : listeners) {
-        if (r.listener.equals(listener) && !r.closed.get()) {
-          found = r;
-          break;
-        }
-      }
-    }
-    if (found == null || !found.closed.compareAndSet(false, true)) {
-      return false;
-    }
-    remove(found);
-    return true;
-  }
-
-  private static void remove(Registration r) {
-    synchronized (LOCK) {
-      Registration[] ls = listeners;
-      for (int i = 0; i < ls.length; i++) {
-        if (ls[i] == r) {
-          Registration[] copy = new Registration[ls.length - 1];
-          System.arraycopy(ls, 0, copy, 0, i);
-          System.arraycopy(ls, i + 1, copy, i, ls.length - i - 1);
-          listeners = copy.length == 0 ? NONE : copy;
-          return;
-        }
-      }
-    }
+    return LISTENERS.remove(listener);
   }
 
   /**
@@ -147,14 +93,14 @@ public final class ReclaimEvents {
    * @return whether events are being published
    */
   public static boolean listening() {
-    return listeners.length != 0;
+    return !LISTENERS.isEmpty();
   }
 
   /* ---- Reporting ---- */
 
   /** A referent of tracked refs was reclaimed and its callbacks ran; engine thread only. */
   static void referentReclaimed(@Nullable Class<?> type, int hash, int fired) {
-    if (listeners.length != 0 && type != null) {
+    if (!LISTENERS.isEmpty() && type != null) {
       buffer(Kind.REFERENT, type, hash, fired);
     }
   }
@@ -167,7 +113,7 @@ public final class ReclaimEvents {
    * @param set whether the container is a set
    */
   public static void entryReclaimed(boolean weakKeys, boolean set) {
-    if (listeners.length != 0) {
+    if (!LISTENERS.isEmpty()) {
       report(weakKeys ? (set ? Kind.WEAK_SET_ELEMENT : Kind.WEAK_KEY) : Kind.WEAK_VALUE, null, 0);
     }
   }
@@ -330,7 +276,7 @@ public final class ReclaimEvents {
     protected void reclaimed() {
       wakeQueued.set(false); // before taking: an event added after the take wakes the engine again
       for (Pending p; (p = offThread.poll()) != null; ) {
-        if (listeners.length != 0) {
+        if (!LISTENERS.isEmpty()) {
           buffer(p.kind, p.type, p.hash, p.callbacks);
         }
       }
@@ -397,8 +343,8 @@ public final class ReclaimEvents {
   private static void deliverBuffered() {
     int n = size;
     size = 0;
-    Registration[] ls = listeners;
-    ReclaimEvent[] out = ls.length == 0 ? null : new ReclaimEvent[n];
+    List<ReclaimListener> ls = LISTENERS.snapshot();
+    ReclaimEvent[] out = ls.isEmpty() ? null : new ReclaimEvent[n];
     long now = out == null ? 0 : System.nanoTime();
     for (int i = 0; i < n; i++) {
       if (out != null) {
@@ -417,11 +363,12 @@ public final class ReclaimEvents {
       List<ReclaimEvent> batch = new Batch(
           from == 0 && n <= BATCH ? out : java.util.Arrays.copyOfRange(out, from,
               Math.min(n, from + BATCH)));
-      for (Registration r : ls) {
+      for (int k = 0; k < ls.size(); k++) { // no iterator to allocate
+        ReclaimListener l = ls.get(k);
         try {
-          r.listener.onReclaimBatch(batch);
+          l.onReclaimBatch(batch);
         } catch (Throwable t) {
-          Unraisable.report(t, r.listener);
+          Unraisable.report(t, l);
         } finally {
           ReclaimLoop.afterUserCode(); // a listener, like a callback, leaves nothing on the thread
         }

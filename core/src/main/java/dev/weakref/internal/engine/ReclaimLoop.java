@@ -69,6 +69,8 @@ final class ReclaimLoop implements Runnable {
    */
   /** The batch being processed; replaced after growing past BATCH_MAX, not to keep a big array. */
   private List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
+  /** What engine references asked to run once the batch is done (EngineReference.atBatchEnd). */
+  private final ArrayList<Runnable> batchEnd = new ArrayList<>();
   /** The index of the batch's next reference to process: shared by nested collect()s. */
   private int cursor;
   /** Whether the last fill of the batch found the queue empty. */
@@ -242,6 +244,7 @@ final class ReclaimLoop implements Runnable {
       }
       setPending(batch.size() - cursor);
     }
+    runBatchEnd();
     ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
     if (ReclaimEvents.takeListenersRan()) {
       userCodeRan = true; // a listener is user code too: see the handover in the class comment
@@ -312,6 +315,30 @@ final class ReclaimLoop implements Runnable {
     }
   }
 
+  /** Queues a task for the end of the batch; engine thread only. */
+  void atBatchEnd(Runnable task) {
+    batchEnd.add(task);
+  }
+
+  /** Runs the tasks queued for the end of the batch, and those they queue; user code, each. */
+  private void runBatchEnd() {
+    for (int i = 0; i < batchEnd.size(); i++) {
+      Runnable task = batchEnd.get(i);
+      if (task == null) {
+        continue; // taken by an outer run of this loop, whose task called collect()
+      }
+      batchEnd.set(i, null);
+      userCodeRan = true;
+      try {
+        task.run(); // tells its own listeners' failures to the hook: this catches a bug of ours
+      } catch (Throwable t) {
+        Unraisable.report(t, task);
+      }
+      afterUserCode();
+    }
+    batchEnd.clear();
+  }
+
   /** Tells collect() that everything enqueued before its sentinels has been processed. */
   private void signalSentinels() {
     for (Sentinel s = sentinels; s != null; ) {
@@ -370,6 +397,7 @@ final class ReclaimLoop implements Runnable {
           }
         }
       }
+      runBatchEnd(); // what this collect() caused has run when it returns, as at a batch's end
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("collect() interrupted", e);
