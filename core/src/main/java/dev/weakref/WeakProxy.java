@@ -82,7 +82,7 @@ public interface WeakProxy {
    *     implement it, {@code referent} is itself a weak proxy, or is of a JDK value-based class
    */
   static <I> I of(Object referent, Class<I> type) {
-    return ProxyClasses.proxy(referent, type, null);
+    return ProxyClasses.proxy(referent, type, null, WeakRef.FIRE);
   }
 
   /**
@@ -106,6 +106,6 @@ public interface WeakProxy {
    *     value, an anonymous or inner class's field); the message names the field
    */
   static <I> I of(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
-    return ProxyClasses.proxy(referent, type, callback);
+    return ProxyClasses.proxy(referent, type, callback, WeakRef.FIRE);
   }
 }

@@ -73,7 +73,7 @@ public class WeakRef<T> extends WeakReference<T> {
     if (handle instanceof WeakRef<?> ref) {
       ref.fire();
     } else {
-      ProxyHandler.fireProxy(handle);
+      ProxyClasses.fireProxy(handle);
     }
   };
   private static final long HASH_KNOWN = 1L << 32;

@@ -52,4 +52,4 @@ public inline fun <reified I : Any> Any.weakProxy(noinline callback: (I) -> Unit
  */
 @PublishedApi
 internal fun <I : Any> weakProxyWithCallback(referent: Any, type: Class<I>, callback: (I) -> Unit): I =
-    ProxyClasses.proxy(referent, type, KotlinCallback(callback), callback)
+    ProxyClasses.proxy(referent, type, KotlinCallback(callback), callback, WeakRef.FIRE)

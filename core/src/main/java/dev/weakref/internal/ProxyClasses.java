@@ -2,6 +2,7 @@ package dev.weakref.internal;
 
 import dev.weakref.CallableWeakProxy;
 import dev.weakref.WeakProxy;
+import dev.weakref.internal.engine.ReclaimAction;
 import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
@@ -85,12 +86,24 @@ public final class ProxyClasses {
    * @param referent the object to refer to
    * @param type the interface
    * @param callback called with the proxy after reclamation, or {@code null}
+   * @param fire the library's one reclaim action for refs and proxies, run with the proxy
    * @param <I> the interface
    * @return the proxy
    * @throws IllegalArgumentException as {@link WeakProxy#of(Object, Class, Consumer)} documents
    */
-  public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
-    return proxy(referent, type, callback, callback);
+  public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
+      ReclaimAction fire) {
+    return proxy(referent, type, callback, callback, fire);
+  }
+
+  /**
+   * Runs the callback of {@code proxy}'s handler: what the library's one reclaim action does with a
+   * proxy.
+   *
+   * @param proxy a weak proxy with a callback
+   */
+  public static void fireProxy(Object proxy) {
+    ProxyHandler.fireProxy(proxy);
   }
 
   /**
@@ -101,11 +114,12 @@ public final class ProxyClasses {
    * @param type the interface
    * @param callback called with the proxy after reclamation, or {@code null}
    * @param checkedCallback what the capture check inspects and its message names
+   * @param fire the library's one reclaim action for refs and proxies, run with the proxy
    * @param <I> the interface
    * @return the proxy
    */
   public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
-      @Nullable Object checkedCallback) {
+      @Nullable Object checkedCallback, ReclaimAction fire) {
     check(referent);
     Objects.requireNonNull(type, "interface");
     if (!type.isInterface()) {
@@ -127,7 +141,7 @@ public final class ProxyClasses {
       @SuppressWarnings("unchecked")
       Consumer<Object> cb = (Consumer<Object>) callback;
       proxy = shape.newProxy(new ProxyHandler(referent, cb));
-      Tracking.track(referent, proxy, WeakRef.FIRE);
+      Tracking.track(referent, proxy, fire);
     }
     return type.cast(proxy);
   }

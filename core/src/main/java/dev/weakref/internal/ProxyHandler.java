@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * nothing beyond the argument array the proxy already made.
  */
 final class ProxyHandler extends WeakReference<Object> implements InvocationHandler {
-  /** Runs the callback of {@code proxy}'s handler: {@link WeakRef#FIRE} for a proxy. */
+  /** Runs the callback of {@code proxy}'s handler: the library's reclaim action for a proxy. */
   static void fireProxy(Object proxy) {
     ProxyHandler h = handlerOf(proxy);
     if (h != null) {
