@@ -9,13 +9,16 @@
  *
  * <p>A modular application that makes proxies of its own interfaces must export their package to
  * this module ({@code exports my.api to dev.weakref;}): the proxies call the referent through
- * reflection. Kotlin is optional: the Kotlin facades need {@code kotlin.stdlib} at run time, the
+ * reflection. The capture checks of callbacks and finalizers read the fields of lambdas only in
+ * packages opened to this module ({@code opens my.app to dev.weakref;}). Kotlin is optional: the Kotlin facades need {@code kotlin.stdlib} at run time, the
  * Java API does not.
  */
 module dev.weakref {
   requires static kotlin.stdlib;
-  requires static transitive org.jspecify; // nullness of the API, for Kotlin callers: JSpecify's advice
+  // Not transitive: a consumer then compiles without JSpecify too (the annotations are optional).
+  requires static org.jspecify;
   // collect() reads -XX:+DisableExplicitGC through these; it does without them when they are absent.
+  // jdk.management, which provides java.management's platform beans, is bound in by that service.
   requires java.management;
   requires static jdk.management;
 

@@ -33,6 +33,8 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     System.out.println("module " + Main.class.getModule().getName()
         + ", weakref module " + WeakRef.class.getModule().getName());
+    System.out.println("dev.weakref reads jdk.management: " + ModuleLayer.boot()
+        .findModule("jdk.management").map(WeakRef.class.getModule()::canRead).orElse(false));
     WeakRef<Object> ref = refWithCallback();
     WeakKeyDictionary<Object, String> dict = new WeakKeyDictionary<>();
     Object kept = new Object();
