@@ -47,8 +47,11 @@ final class ModularConsumerTest {
     try (Stream<Path> walk = Files.walk(src)) {
       walk.filter(p -> p.toString().endsWith(".java")).forEach(p -> files.add(p.toString()));
     }
+    // An empty class path: javac run in-process would otherwise take this JVM's, core included.
+    Path noClassPath = Files.createDirectories(out.resolveSibling(out.getFileName() + ".cp"));
     List<String> args = new ArrayList<>(List.of(
         "-d", out.toString(),
+        "--class-path", noClassPath.toString(),
         "--module-path", coreModule().toString(),
         "-Xlint:none"));
     args.addAll(files);
