@@ -26,12 +26,24 @@ public final class ChildJvm {
   /** Like {@link #run(Class)}, with more JVM options after those two. */
   public static Result run(Class<?> mainClass, String... jvmOptions)
       throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of(jvmOptions));
+    args.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+    return runJava(mainClass.getName(), args);
+  }
+
+  /**
+   * Runs this JVM's {@code java} with {@code -Xmx256m -XX:+UseSerialGC} and then {@code args} (more
+   * options, the class or module path, the main class or module), and waits for it.
+   *
+   * @param what names the child in a timeout's message
+   */
+  public static Result runJava(String what, List<String> args)
+      throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path err = Files.createTempFile("weakref-child", ".err");
     try {
       List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC"));
-      command.addAll(List.of(jvmOptions));
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+      command.addAll(args);
       Process p = new ProcessBuilder(command)
           .redirectError(err.toFile())
           .start();
@@ -40,7 +52,7 @@ public final class ChildJvm {
       String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError("child JVM " + mainClass.getName() + " did not exit in time");
+        throw new AssertionError("child JVM " + what + " did not exit in time");
       }
       for (String line : text.split("\\R")) {
         if (!line.isEmpty()) {

@@ -192,14 +192,4 @@ public final class Reclaimer {
   public static boolean isAlive() {
     return Engine.isAlive();
   }
-
-  /**
-   * Returns whether the current thread is the engine thread, that is, whether the caller is running
-   * inside a callback.
-   *
-   * @return whether this is {@code weakref-reclaimer}
-   */
-  public static boolean isEngineThread() {
-    return Engine.isEngineThread();
-  }
 }

@@ -51,7 +51,7 @@ public final class CollectBarrier {
     // B's own list; an unrelated collection that clears it between its creation and B breaks that:
     // round 1 then ends with B's list maybe not taken, round 2's list can be merged in front of it,
     // and collect() could return before B's references are processed. Hence the third collection.
-    LOOP.collectors.incrementAndGet(); // the loop then drains whole queues: see ReclaimLoop
+    LOOP.collectorWaiting(); // the loop then drains whole queues: see ReclaimLoop
     try {
       System.gc();
       for (int round = 1; round <= 2; round++) {
@@ -73,7 +73,7 @@ public final class CollectBarrier {
         }
       }
     } finally {
-      LOOP.collectors.decrementAndGet();
+      LOOP.collectorDone();
     }
   }
 

@@ -50,7 +50,7 @@ public final class Engine {
    *
    * @return whether this is {@code weakref-reclaimer}
    */
-  public static boolean isEngineThread() {
+  static boolean isEngineThread() {
     return Thread.currentThread() == thread;
   }
 

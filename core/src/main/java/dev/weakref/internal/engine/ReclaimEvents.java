@@ -9,7 +9,6 @@ import java.util.AbstractList;
 import java.util.List;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -57,10 +56,6 @@ public final class ReclaimEvents {
   /** Events of other threads, for the engine thread to deliver; woken by one {@link Wake}. */
   private static final ConcurrentLinkedQueue<Pending> offThread = new ConcurrentLinkedQueue<>();
   private static final AtomicBoolean wakeQueued = new AtomicBoolean();
-  /** How long the exit run may wait in all for its finalizers' events to be delivered. */
-  static final long EXIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
-  /** What is left of it; used by the exit hook's thread only. */
-  private static long exitWaitLeft = EXIT_WAIT_NANOS;
 
   private ReclaimEvents() {}
 
@@ -131,45 +126,9 @@ public final class ReclaimEvents {
       report(Kind.FINALIZER_RECLAIMED, obj, 1);
     } else {
       report(Kind.FINALIZER_AT_EXIT, obj, 1);
-      awaitDelivery(); // the JVM halts once the hooks are done: see that listeners heard of it
+      ExitDelivery.await(); // the JVM halts once the hooks are done: see that listeners heard of it
     }
   }
-
-  /**
-   * Waits until the engine has delivered what was handed over so far, for at most what is left of
-   * {@link #EXIT_WAIT_NANOS} over the whole exit run: a stuck callback on the engine thread must
-   * not hold the exit up for long.
-   */
-  private static void awaitDelivery() {
-    long budget = exitWaitLeft;
-    if (budget <= 0) {
-      return;
-    }
-    long start = System.nanoTime();
-    // Signalled only at the end of an engine batch that found the queue empty, after the batch's
-    // events were delivered; the Wake enqueued before it has been taken by then.
-    Sentinel s = new Sentinel(Engine.queue());
-    s.enqueue();
-    try {
-      // An engine thread inside Runtime.exit (a finalizer's function called System.exit) delivers
-      // nothing any more: waiting for it would only delay the exit by the whole budget. It is looked
-      // for again now and then, as it may enter Runtime.exit while we wait.
-      for (long left = budget; left > 0; left = budget - (System.nanoTime() - start)) {
-        Thread engine = Engine.engineThread();
-        if (engine != null && isExiting(engine)
-            || s.done.await(Math.min(left, EXIT_POLL_NANOS), TimeUnit.NANOSECONDS)) {
-          break;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      exitWaitLeft = budget - (System.nanoTime() - start);
-    }
-  }
-
-  /** How often {@link #awaitDelivery} looks whether the engine thread went into Runtime.exit. */
-  private static final long EXIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   /**
    * Returns whether {@code t} is inside {@code Runtime.exit}, from which it never returns: it either

@@ -52,7 +52,7 @@ final class ReclaimLoop implements Runnable {
    * queue: the queue is a stack, so under a steady inflow a bounded batch might never reach the
    * sentinel at its bottom.
    */
-  final AtomicInteger collectors = new AtomicInteger();
+  private final AtomicInteger collectors = new AtomicInteger();
   /**
    * How deep {@code collect()} calls made by callbacks may nest: a callback's {@code collect()} runs
    * callbacks, which may call {@code collect()} in turn, up to this depth; one more throws.
@@ -99,20 +99,12 @@ final class ReclaimLoop implements Runnable {
   private int pending;
   private @Nullable Object running;
   private volatile long batchStarted;
-  private static final VarHandle CALLBACKS_RUN;
-  private static final VarHandle PENDING;
-  private static final VarHandle RUNNING;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      CALLBACKS_RUN = l.findVarHandle(ReclaimLoop.class, "callbacksRun", long.class);
-      PENDING = l.findVarHandle(ReclaimLoop.class, "pending", int.class);
-      RUNNING = l.findVarHandle(ReclaimLoop.class, "running", Object.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle CALLBACKS_RUN =
+      VarHandles.field(MethodHandles.lookup(), "callbacksRun", long.class);
+  private static final VarHandle PENDING =
+      VarHandles.field(MethodHandles.lookup(), "pending", int.class);
+  private static final VarHandle RUNNING =
+      VarHandles.field(MethodHandles.lookup(), "running", Object.class);
 
   long callbacksRun() {
     return (long) CALLBACKS_RUN.getOpaque(this);
@@ -267,6 +259,16 @@ final class ReclaimLoop implements Runnable {
     return System.nanoTime() - userCodeSince >= HANDOVER_MS * 1_000_000;
   }
 
+  /** A {@code collect()} begins to wait: batches take the whole queue until it is done. */
+  void collectorWaiting() {
+    collectors.incrementAndGet();
+  }
+
+  /** A {@code collect()} that called {@link #collectorWaiting} is done waiting. */
+  void collectorDone() {
+    collectors.decrementAndGet();
+  }
+
   /** Resets the per-thread state before the work goes to a fresh thread; engine thread only. */
   void handingOver() {
     userCodeRan = false;
@@ -367,7 +369,7 @@ final class ReclaimLoop implements Runnable {
           + MAX_NESTED_COLLECTS + " collect() calls may run one inside the other's callbacks");
     }
     nested++;
-    collectors.incrementAndGet();
+    collectorWaiting();
     try {
       System.gc();
       for (int round = 1; round <= 2; round++) {
@@ -402,7 +404,7 @@ final class ReclaimLoop implements Runnable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("collect() interrupted", e);
     } finally {
-      collectors.decrementAndGet();
+      collectorDone();
       nested--;
     }
   }

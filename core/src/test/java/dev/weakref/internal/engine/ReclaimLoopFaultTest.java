@@ -73,7 +73,7 @@ final class ReclaimLoopFaultTest {
     assertTrue(blocker.enqueue());
     assertTrue(entered.await(30, TimeUnit.SECONDS), "the engine did not take the blocker");
     ReclaimLoop loop = Engine.loop();
-    loop.collectors.incrementAndGet(); // as a waiting collect() does: the next batch is unbounded
+    loop.collectorWaiting(); // as a waiting collect() does: the next batch is unbounded
     try {
       for (Probe p : probes) {
         assertTrue(p.enqueue());
@@ -85,7 +85,7 @@ final class ReclaimLoopFaultTest {
     try {
       Reclaimer.collect();
     } finally {
-      loop.collectors.decrementAndGet();
+      loop.collectorDone();
     }
     assertEquals(0, ReclaimLoop.growthFaults.get(), "the batch never grew: the fault was not injected");
     assertEquals(n, ran.get(), "references processed of the " + n + " taken");

@@ -1,0 +1,3 @@
+module demo.internals {
+  requires dev.weakref;
+}
