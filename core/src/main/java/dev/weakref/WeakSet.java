@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.engine.Reclaimer;
 import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
@@ -261,11 +262,19 @@ public final class WeakSet<E> extends AbstractSet<E> {
     return table.addListener(new CountListener(listener));
   }
 
-  /** Adapts a count listener to the table's per-entry notification; reported as the user's. */
+  /**
+   * Adapts a count listener to the table's per-entry notification. What the listener throws is
+   * reported here, naming the user's listener as the source (not this adapter), as for the
+   * dictionaries' listeners.
+   */
   private record CountListener(IntConsumer listener) implements java.util.function.Consumer<Object> {
     @Override
     public void accept(Object present) {
-      listener.accept(1);
+      try {
+        listener.accept(1);
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, listener);
+      }
     }
 
     @Override
