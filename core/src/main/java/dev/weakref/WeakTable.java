@@ -724,10 +724,12 @@ final class WeakTable<K, V> {
   /**
    * Removes the mapping an iterator returned, only if it is still there: the entry holds this very
    * key object, and (unless {@code seen} is null) this very value object. A mapping replaced,
-   * or removed and put again, since the caller saw it stays (JDK-8078645).
+   * or removed and put again, since the caller saw it stays (JDK-8078645). Looked for under the
+   * entry's own {@code hash}, not the key's hash now: a key whose {@code hashCode} changed since it
+   * was put is removed all the same, as a {@code HashMap} iterator removes it.
    */
-  boolean removeSeen(K key, @Nullable Object seen) {
-    return change(key, seen, true, null) != null;
+  boolean removeSeen(K key, int hash, @Nullable Object seen) {
+    return change(key, hash, seen, true, null) != null;
   }
 
   /** Replaces the value if the key is present and (unless {@code expected} is null) it matches. */
@@ -746,7 +748,12 @@ final class WeakTable<K, V> {
    */
   private @Nullable V change(
       Object key, @Nullable Object expected, boolean same, @Nullable Object value) {
-    int h = hash(key);
+    return change(key, hash(key), expected, same, value);
+  }
+
+  /** {@link #change(Object, Object, boolean, Object)} under the (spread) hash {@code h}. */
+  private @Nullable V change(
+      Object key, int h, @Nullable Object expected, boolean same, @Nullable Object value) {
     Stripe stripe = stripeFor(h);
     synchronized (stripe) {
       scan:
@@ -1000,7 +1007,9 @@ final class WeakTable<K, V> {
     private int index;
     private @Nullable K nextKey;
     private @Nullable V nextValue;
+    private int nextHash;
     private @Nullable K lastKey;
+    private int lastHash;
     /** Held so that the weak side of the last mapping returned stays alive (keys or values). */
     private @Nullable V lastValue;
     private @Nullable T last;
@@ -1019,6 +1028,7 @@ final class WeakTable<K, V> {
           if (k != null && v != null) {
             nextKey = k;
             nextValue = v;
+            nextHash = e.hash;
             return;
           }
         }
@@ -1055,6 +1065,7 @@ final class WeakTable<K, V> {
       T t = make(k, v);
       lastKey = k;
       lastValue = v;
+      lastHash = nextHash;
       last = t;
       advance();
       return t;
@@ -1076,7 +1087,7 @@ final class WeakTable<K, V> {
       lastKey = null;
       lastValue = null;
       last = null;
-      return removeSeen(k, seen(t, v));
+      return removeSeen(k, lastHash, seen(t, v));
     }
 
     /**
