@@ -873,6 +873,15 @@ final class WeakTable<K, V> {
     });
   }
 
+  /**
+   * Throws as {@code put(key, value)} would for a {@code null} or a value-based weak side, without
+   * changing anything: lets a bulk operation check every element before it puts the first.
+   */
+  void check(@Nullable Object key, @Nullable Object value) {
+    checkKey(key);
+    checkValue(value);
+  }
+
   private void checkKey(@Nullable Object key) {
     if (weakKeys) {
       Referents.requireReferenceable(key);
