@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,8 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Faults in user code run by the engine (issue 17, item 5): every kind of user code the engine runs
@@ -111,8 +111,8 @@ final class UserFaultsTest {
     final AtomicInteger setNotified = new AtomicInteger();
     final AtomicInteger freshFired = new AtomicInteger();
     final AtomicInteger freshFinalized = new AtomicInteger();
-    final AtomicBoolean faultDone = new AtomicBoolean();
-    final AtomicBoolean faultRan = new AtomicBoolean();
+    final AtomicInteger faultsDone = new AtomicInteger();
+    final AtomicInteger faultsRan = new AtomicInteger();
     final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     World() {
@@ -136,8 +136,11 @@ final class UserFaultsTest {
     /** Reads, iterates, puts and removes in each container, clearing it first if asked. */
     void touch(boolean clear) {
       Object first = live.get(0);
-      if (!"live0".equals(keyDict.get(first)) || valueDict.get("live0") != first || !set.contains(first)) {
-        problems.add("a live entry was not found from user code");
+      // Another site's fault may have removed it already (or cleared all): if there, it is right.
+      Object v = keyDict.get(first);
+      Object k = valueDict.get("live0");
+      if ((v != null && !"live0".equals(v)) || (k != null && k != first)) {
+        problems.add("a live entry read wrong from user code: " + v + ", " + k);
       }
       for (Map.Entry<Object, Object> e : keyDict.entrySet()) {
         if (e.getKey() == null || e.getValue() == null) {
@@ -260,12 +263,14 @@ final class UserFaultsTest {
       return this == TOUCHES_CONTAINERS || this == CLEARS_CONTAINERS;
     }
 
-    /** Runs the fault the first time only; marks it done if it returned. */
+    /** Runs the fault the first time only (per site); counts it run, and done if it returned. */
     Runnable once(World w) {
+      AtomicBoolean ran = new AtomicBoolean();
       return () -> {
-        if (w.faultRan.compareAndSet(false, true)) {
+        if (ran.compareAndSet(false, true)) {
+          w.faultsRan.incrementAndGet();
           inject(w);
-          w.faultDone.set(true);
+          w.faultsDone.incrementAndGet();
         }
       };
     }
@@ -344,22 +349,12 @@ final class UserFaultsTest {
     abstract Object attach(World w, Victim bad, Runnable fault);
   }
 
-  static List<Arguments> sitesAndFaults() {
-    List<Arguments> all = new ArrayList<>();
-    for (Site s : Site.values()) {
-      for (Fault f : Fault.values()) {
-        all.add(Arguments.of(s, f));
-      }
-    }
-    return all;
-  }
-
   /**
    * Registers the batch: N victims, each with a counting ref, proxy and {@code WeakMethod}
-   * callback, a counting finalizer and an entry in each container, plus one victim whose user code
-   * at {@code site} is faulty. Nothing of them stays on this frame.
+   * callback, a counting finalizer and an entry in each container, plus one victim with faulty user
+   * code at every site. Nothing of them stays on this frame. Returns the faulty objects.
    */
-  private static Object registerBatch(World w, Site site, Fault fault) {
+  private static List<Object> registerBatch(World w, Fault fault) {
     for (int i = 0; i < N; i++) {
       Victim v = new Victim(i);
       int id = i;
@@ -376,23 +371,39 @@ final class UserFaultsTest {
     w.keyDict.put(bad, "bad");
     w.valueDict.put("bad", bad);
     w.set.add(bad);
-    return site.attach(w, bad, fault.once(w));
+    List<Object> sources = new ArrayList<>();
+    for (Site site : Site.values()) {
+      sources.add(site.attach(w, bad, fault.once(w)));
+    }
+    return sources;
   }
 
-  @ParameterizedTest(name = "{0} {1}")
-  @MethodSource("sitesAndFaults")
-  void faultInUserCode_losesNothingAndKeepsContainersConsistent(Site site, Fault fault) {
+  /**
+   * One batch per fault, with the fault at every site at once (one collection instead of one per
+   * site): each fault is told to the hook with its own source.
+   */
+  @ParameterizedTest(name = "{0} at every site")
+  @EnumSource(Fault.class)
+  void faultInUserCode_losesNothingAndKeepsContainersConsistent(Fault fault) {
+    int sites = Site.values().length;
     World w = new World();
     w.registrations.add(w.keyDict.onReclaim(v -> w.keyDictNotified.incrementAndGet()));
     w.registrations.add(w.valueDict.onReclaim(k -> w.valueDictNotified.incrementAndGet()));
     w.registrations.add(w.set.onReclaim(w.setNotified::addAndGet));
     long failuresBefore = Reclaimer.stats().callbackFailures();
     try {
-      Object source = registerBatch(w, site, fault);
+      List<Object> sources = registerBatch(w, fault);
 
       Reclaimer.collect();
 
-      assertTrue(w.faultRan.get(), "the faulty code never ran");
+      if (fault == Fault.CLEARS_CONTAINERS) {
+        // A container cleared before its entries were reclaimed has nothing to tell its listener:
+        // the three container listeners may never run. The other five sites always do.
+        assertTrue(w.faultsRan.get() >= sites - 3, () -> "faulty code that ran: " + w.faultsRan);
+        sites = w.faultsRan.get();
+      } else {
+        assertEquals(sites, w.faultsRan.get(), "faulty code that ran, one per site");
+      }
       for (int i = 0; i < N; i++) {
         assertEquals(1, w.refFired.get(i), "ref callback of victim " + i);
         assertEquals(1, w.proxyFired.get(i), "proxy callback of victim " + i);
@@ -406,14 +417,19 @@ final class UserFaultsTest {
       }
       if (fault.reported == null) {
         assertEquals(List.of(), reports, "nothing to report");
-        assertTrue(w.faultDone.get(), "the user code did not finish");
+        assertEquals(sites, w.faultsDone.get(), "faulty code that finished");
       } else {
-        assertEquals(1, reports.size(), () -> "one report: " + reports);
-        Report r = reports.get(0);
-        assertInstanceOf(fault.reported, r.error());
-        assertSame(source, r.source(), "the hook names the faulty code as the source");
+        assertEquals(sites, reports.size(), () -> "one report per site: " + reports);
+        Set<Object> reported = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Report r : reports) {
+          assertInstanceOf(fault.reported, r.error());
+          reported.add(r.source());
+        }
+        Set<Object> expected = Collections.newSetFromMap(new IdentityHashMap<>());
+        expected.addAll(sources);
+        assertEquals(expected, reported, "the hook names each faulty object as the source");
       }
-      assertEquals(failuresBefore + (fault.reported == null ? 0 : 1),
+      assertEquals(failuresBefore + (fault.reported == null ? 0 : sites),
           Reclaimer.stats().callbackFailures(), "stats().callbackFailures()");
       assertEquals(List.of(), w.problems, "what the user code saw");
 
@@ -421,9 +437,9 @@ final class UserFaultsTest {
       assertTrue(Reclaimer.isAlive(), "the engine thread");
       assertLaterRegistrationsFire(w); // collects again
       if (fault == Fault.CREATES_REFS_AND_FINALIZERS) { // what it made may be cleared only by then
-        assertEquals(1, w.freshFired.get(), "a ref made by the faulty code fired");
-        assertEquals(1, w.freshFinalized.get(), "a finalizer made by the faulty code ran");
-        assertEquals(1, Reclaimer.weakRefCount(w.anchor), "the ref made to a live object counts");
+        assertEquals(sites, w.freshFired.get(), "refs made by the faulty code fired");
+        assertEquals(sites, w.freshFinalized.get(), "finalizers made by the faulty code ran");
+        assertEquals(sites, Reclaimer.weakRefCount(w.anchor), "refs made to a live object count");
       }
       checkContainers(w, fault);
     } finally {
