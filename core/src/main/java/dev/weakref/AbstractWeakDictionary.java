@@ -106,6 +106,32 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   }
 
   /**
+   * Copies every mapping of {@code map} into this one, as {@link #put} does for each. All of them
+   * are checked first: a {@code null} or value-based one anywhere in {@code map} throws before
+   * anything is put, so a refused {@code putAll} changes nothing.
+   *
+   * <p>Python: {@code d.update(map)} (Kotlin: {@code d += map}).
+   *
+   * @param map the mappings to copy
+   * @throws NullPointerException if {@code map} or one of its keys or values is {@code null}
+   * @throws IllegalArgumentException if the weak side of a mapping is of a JDK value-based class
+   */
+  @Override
+  public void putAll(Map<? extends K, ? extends V> map) {
+    Objects.requireNonNull(map, "null map");
+    List<Map.Entry<K, V>> entries = new ArrayList<>(map.size());
+    for (Map.Entry<? extends K, ? extends V> e : map.entrySet()) {
+      K k = e.getKey();
+      V v = e.getValue();
+      table.check(k, v);
+      entries.add(new AbstractMap.SimpleImmutableEntry<>(k, v));
+    }
+    for (Map.Entry<K, V> e : entries) {
+      table.put(e.getKey(), e.getValue(), false);
+    }
+  }
+
+  /**
    * Maps {@code key} to {@code value} unless it is already mapped.
    *
    * <p>Python: {@code d.setdefault(key, value)} (which returns the value in effect instead).

@@ -140,6 +140,33 @@ public final class WeakSet<E> extends AbstractSet<E> {
   }
 
   /**
+   * Adds every element of {@code elements}, as {@link #add} does for each. All of them are checked
+   * first: a {@code null} or value-based one anywhere in {@code elements} throws before anything is
+   * added, so a refused {@code addAll} changes nothing.
+   *
+   * <p>Python: {@code s.update(elements)} (Kotlin: {@code s += elements}).
+   *
+   * @param elements the elements to add
+   * @return whether this set changed
+   * @throws NullPointerException if {@code elements} or one of them is {@code null}
+   * @throws IllegalArgumentException if an element is of a JDK value-based class
+   */
+  @Override
+  public boolean addAll(Collection<? extends E> elements) {
+    Object[] all = Objects.requireNonNull(elements, "null collection").toArray();
+    for (Object e : all) {
+      table.check(e, WeakTable.PRESENT);
+    }
+    boolean changed = false;
+    for (Object e : all) {
+      @SuppressWarnings("unchecked")
+      E element = (E) e;
+      changed |= table.put(element, WeakTable.PRESENT, true) == null;
+    }
+    return changed;
+  }
+
+  /**
    * Removes {@code o} if present.
    *
    * <p>Python: {@code s.discard(o)}.

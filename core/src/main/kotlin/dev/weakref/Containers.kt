@@ -214,7 +214,7 @@ public operator fun <E : Any> WeakSet<E>.minus(element: E): WeakSet<E> = differe
  * Python: `s |= other`.
  */
 public operator fun <E : Any> WeakSet<E>.plusAssign(other: Iterable<E>) {
-  for (e in other) add(e)
+  addAll(other as? Collection<E> ?: other.toList()) // checks every element before adding one
 }
 
 /**

@@ -59,6 +59,7 @@ private fun <F : KFunction<*>> weakMethod(
   require(receiver !== CallableReference.NO_RECEIVER && receiver != null) {
     "weakMethod needs a bound reference (c::${reference.name}), not an unbound one (C::${reference.name})"
   }
+  Referents.requireReferenceable(receiver) // before looking up the method: name the real problem
   val binder = MethodBinder.of(reference)
   @Suppress("UNCHECKED_CAST")
   return WeakMethod.of(receiver, binder as Function<Any, F>, callback, checked)

@@ -9,6 +9,7 @@ import dev.weakref.internal.engine.Unraisable;
 import java.lang.ref.ReferenceQueue;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,12 +72,19 @@ public final class Reclaimer {
    * {@link IllegalStateException} naming the depth, which the calling callback may catch (if it
    * does not, the unraisable hook gets it, as for anything a callback throws).
    *
-   * @param timeout how long to wait at most
+   * @param timeout how long to wait at most; must be positive
    * @throws IllegalStateException if the collection or its callbacks did not finish in time, if
    *     {@code -XX:+DisableExplicitGC} is set (at once: no collection could be forced), or past the
    *     nesting bound above
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative (at once: no wait could
+   *     succeed), as {@code awaitCollection} refuses it
+   * @throws NullPointerException if {@code timeout} is {@code null}
    */
   public static void collect(Duration timeout) {
+    Objects.requireNonNull(timeout, "collect() timeout is null");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("collect() timeout must be positive, was " + timeout);
+    }
     CollectBarrier.collect(timeout);
   }
 

@@ -44,7 +44,9 @@ public final class Cursor<K, V, T> implements Iterator<T> {
   private int index;
   private @Nullable K nextKey;
   private @Nullable V nextValue;
+  private int nextHash;
   private @Nullable K lastKey;
+  private int lastHash;
   /** Held so that the weak side of the last mapping returned stays alive (keys or values). */
   private @Nullable V lastValue;
   private @Nullable T last;
@@ -97,6 +99,7 @@ public final class Cursor<K, V, T> implements Iterator<T> {
         if (k != null && v != null) {
           nextKey = k;
           nextValue = v;
+          nextHash = e.hash;
           return;
         }
       }
@@ -139,6 +142,7 @@ public final class Cursor<K, V, T> implements Iterator<T> {
     T t = make(k, v);
     lastKey = k;
     lastValue = v;
+    lastHash = nextHash;
     last = t;
     advance();
     return t;
@@ -160,7 +164,7 @@ public final class Cursor<K, V, T> implements Iterator<T> {
     lastKey = null;
     lastValue = null;
     last = null;
-    return table.removeSeen(k, seen(t, v));
+    return table.removeSeen(k, lastHash, seen(t, v));
   }
 
   /**

@@ -588,10 +588,23 @@ public final class WeakTable<K, V> {
   /**
    * Removes the mapping an iterator returned, only if it is still there: the entry holds this very
    * key object, and (unless {@code seen} is null) this very value object. A mapping replaced,
-   * or removed and put again, since the caller saw it stays (JDK-8078645).
+   * or removed and put again, since the caller saw it stays (JDK-8078645). Looked for under the
+   * entry's own {@code hash}, not the key's hash now: a key whose {@code hashCode} changed since it
+   * was put is removed all the same, as a {@code HashMap} iterator removes it.
    */
-  boolean removeSeen(K key, @Nullable Object seen) {
-    return change(key, seen, true, null) != null;
+  boolean removeSeen(K key, int hash, @Nullable Object seen) {
+    return change(key, hash, seen, true, null) != null;
+  }
+
+  /**
+   * Throws as {@code put(key, value)} would for a {@code null} or a value-based weak side, without
+   * changing anything: lets a bulk operation check every element before it puts the first.
+   *
+   * @param key the key
+   * @param value the value
+   */
+  public void check(@Nullable Object key, @Nullable Object value) {
+    kind.check(key, value);
   }
 
   /**
@@ -616,7 +629,12 @@ public final class WeakTable<K, V> {
    */
   private @Nullable V change(
       Object key, @Nullable Object expected, boolean same, @Nullable Object value) {
-    int h = hash(key);
+    return change(key, hash(key), expected, same, value);
+  }
+
+  /** {@link #change(Object, Object, boolean, Object)} under the (spread) hash {@code h}. */
+  private @Nullable V change(
+      Object key, int h, @Nullable Object expected, boolean same, @Nullable Object value) {
     Stripe stripe = stripeFor(h);
     synchronized (stripe) {
       scan:
