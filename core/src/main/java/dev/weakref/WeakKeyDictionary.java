@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.internal.Referents;
 import dev.weakref.internal.table.WeakTable;
 import java.util.List;
 import java.util.Map;

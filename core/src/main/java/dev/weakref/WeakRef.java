@@ -2,6 +2,7 @@ package dev.weakref;
 
 import dev.weakref.engine.Reclaimer;
 import dev.weakref.internal.Captures;
+import dev.weakref.internal.ProxyClasses;
 import dev.weakref.internal.Referents;
 import dev.weakref.internal.Reprs;
 import dev.weakref.internal.engine.ReclaimAction;

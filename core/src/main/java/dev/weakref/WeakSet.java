@@ -1,5 +1,6 @@
 package dev.weakref;
 
+import dev.weakref.internal.Referents;
 import dev.weakref.internal.table.WeakTable;
 import java.util.AbstractSet;
 import java.util.Collection;

@@ -3,6 +3,7 @@
 package dev.weakref
 
 import dev.weakref.internal.MethodBinder
+import dev.weakref.internal.Referents
 import java.util.function.Consumer
 import java.util.function.Function
 import kotlin.jvm.internal.CallableReference
