@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import java.util.AbstractMap;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -20,6 +21,7 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   final WeakTable<K, V> table;
   private @Nullable Set<K> keySet;
   private @Nullable Set<Map.Entry<K, V>> entrySet;
+  private @Nullable Collection<V> values;
 
   AbstractWeakDictionary(WeakTable<K, V> table) {
     this.table = table;
@@ -29,7 +31,8 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
    * Returns the number of mappings whose weak side has not been unlinked after reclamation.
    *
    * <p>Python: {@code len(d)}. A key (or value) reclaimed by the collector may be counted until the engine
-   * thread has unlinked it, which {@link dev.weakref.engine.Reclaimer#collect()} waits for.
+   * thread has unlinked it, which {@link dev.weakref.engine.Reclaimer#collect()} waits for; but
+   * never next to a mapping of the same key put since (a key has one mapping).
    *
    * @return the number of mappings
    */
@@ -200,6 +203,20 @@ abstract class AbstractWeakDictionary<K, V> extends AbstractMap<K, V>
   public Set<K> keySet() {
     Set<K> ks = keySet;
     return ks != null ? ks : (keySet = new WeakTable.KeyView<>(this, table));
+  }
+
+  /**
+   * Returns a view of the values of live mappings; removing from it removes mappings. Weakly
+   * consistent.
+   *
+   * <p>Python: {@code d.values()}.
+   *
+   * @return the values view
+   */
+  @Override
+  public Collection<V> values() {
+    Collection<V> vs = values;
+    return vs != null ? vs : (values = new WeakTable.ValueView<>(this, table));
   }
 
   /**

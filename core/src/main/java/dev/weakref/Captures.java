@@ -8,8 +8,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Finds a function object (a lambda, an anonymous or inner class) that holds a given object in one
- * of its fields: the capture hazard of {@code Finalizer.of} and {@code WeakMethod.of}, where such a
- * function would keep the object it is meant to watch alive forever.
+ * of its fields: the capture hazard of {@code Finalizer.of}, {@code WeakMethod.of}, and the callbacks
+ * of {@code WeakRef}, weak proxies and {@code WeakMethod}, where such a function would keep the
+ * object it is meant to watch alive forever (and so never run).
  *
  * <p>Which fields a class has is computed once per class ({@link ClassValue}); a check then reads
  * only those. Only direct references are seen: a value held through another object (a Kotlin
@@ -54,6 +55,31 @@ final class Captures {
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses a callback that is {@code referent} itself or holds it in one of its fields: the check of
+   * {@code Finalizer.of}, with the same wording, for the callbacks of references and proxies.
+   *
+   * @param what names the callback in the message, such as {@code "the WeakRef callback"}
+   * @param callback the callback to inspect (for a Kotlin facade, the Kotlin function itself, not
+   *     its adapter)
+   * @param referent the object the callback must not hold
+   * @param role names the referent in the message, such as {@code "referent"} or {@code "receiver"}
+   * @throws IllegalArgumentException if it does
+   */
+  static void requireNotHeld(String what, Object callback, Object referent, String role) {
+    if (callback == referent) {
+      throw new IllegalArgumentException(what + " is the " + role + " itself ("
+          + referent.getClass().getName() + "): it could never be reclaimed");
+    }
+    Field f = fieldHolding(callback, referent);
+    if (f != null) {
+      throw new IllegalArgumentException(what + " " + callback.getClass().getName() + " holds the "
+          + role + " in its field " + describe(f) + ": the " + role + " could never be reclaimed, so"
+          + " the callback would never run; capture only what the callback needs (not "
+          + referent.getClass().getName() + " itself) and take the reference from its argument");
+    }
   }
 
   /**

@@ -44,7 +44,9 @@ import org.jspecify.annotations.Nullable;
  * so finalizers created by an at-exit function run too. When it has finished, no finalizer function
  * runs any more: {@link #call()} and reclamation then only mark finalizers dead. Before finishing, the
  * hook waits (at most 5 seconds) for functions that other threads were running when the exit
- * began, so that each of them completes before the JVM halts.
+ * began, so that each of them completes before the JVM halts; not for one whose thread is itself
+ * exiting (a function that called {@code System.exit}, which never returns), so such a call exits
+ * without delay.
  *
  * <p>Memory consistency effects: actions in a thread before it calls {@code of}
  * <i>happen-before</i> the function runs, on whichever thread.

@@ -1,6 +1,7 @@
 package dev.weakref;
 
 import dev.weakref.engine.EngineReference;
+import dev.weakref.engine.ReclaimEvents;
 import dev.weakref.engine.Reclaimer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -34,6 +35,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   /** How long the exit hook waits for functions already running on other threads. */
   static final int EXIT_WAIT_SECONDS = 5;
 
+  private static final byte RUNNABLE = 0;
   private static final byte CALLABLE = 1;
   private static final byte FUNCTION = 2;
   private static final Object[] NO_ARGS = {};
@@ -43,12 +45,13 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
    * that watches the object, and its one volatile field `fn` is both its state and its function.
    * While alive, fn is what to run: the user's Runnable itself (the common case, no extra object)
    * or a Call holding the kind, the visible function, the invoked target and the arguments. Taking
-   * the finalizer is one CAS of fn to RUNNING (to run it) or DEAD (to detach it): the one atomic
-   * step that decides who acts, whatever the mix of call(), reclamation, detach() and exit. The
-   * winner holds the function in a local; the field no longer does, as Python drops them when it
-   * pops the registry entry.
+   * the finalizer is one CAS of fn to the running thread (to run it) or DEAD (to detach it): the
+   * one atomic step that decides who acts, whatever the mix of call(), reclamation, detach() and
+   * exit. The winner holds the function in a local; the field no longer does, as Python drops them
+   * when it pops the registry entry. A running finalizer's fn is the Thread running it, so that the
+   * exit hook can tell a run that will end from one whose thread is itself exiting (a function
+   * that called System.exit), and a Thread given as the function is wrapped in a Call.
    */
-  private static final Object RUNNING = new Object();
   private static final Object DEAD = new Object();
   private static final VarHandle FN;
 
@@ -78,8 +81,11 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   private static volatile boolean exitStarted;
   private static volatile boolean exitFinished; // written under LOCK: no function runs any more
   private static final CountDownLatch EXIT_DONE = new CountDownLatch(1);
+  /** How often the exit hook looks again at the threads it waits for; see awaitInFlight. */
+  private static final long EXIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static volatile boolean inFlightWaitTimedOut;
 
-  /** RUNNING, DEAD, or the function while alive: a Runnable or a {@link Call}. */
+  /** The running Thread, DEAD, or the function while alive: a Runnable or a {@link Call}. */
   private volatile Object fn;
   private @Nullable Chunk chunk; // guarded by LOCK; null once out of the registry
   private short index; // guarded by LOCK: the slot in chunk
@@ -91,7 +97,9 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
   }
 
   static Finalizer<Void> of(Object obj, Runnable func) {
-    return create(obj, func, func, NO_ARGS);
+    // A Thread in fn would read as running (see fn): wrap it, as any function but a plain Runnable.
+    Object fn = func instanceof Thread ? new Call(RUNNABLE, func, func, NO_ARGS) : func;
+    return create(obj, func, fn, NO_ARGS);
   }
 
   static <R extends @Nullable Object> Finalizer<R> of(Object obj, Callable<R> func) {
@@ -149,10 +157,11 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
 
   @Override
   public @Nullable R call() {
-    Object f = take(RUNNING);
+    Object f = take(Thread.currentThread());
     if (f == null) {
       return null;
     }
+    Object event = ReclaimEvents.listening() ? ReclaimEvents.finalizerCalling(super.get()) : null;
     super.clear(); // the object may live on: the collector and engine need not tell us any more
     if (exitFinished) {
       finished();
@@ -166,6 +175,7 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       throw new UndeclaredThrowableException(e, "finalizer function threw " + e);
     } finally {
       finished();
+      ReclaimEvents.finalizerCalled(event);
     }
   }
 
@@ -193,13 +203,12 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       return null;
     }
     Object f = fn; // one read: the function, or a sign that it is dead
-    return f == RUNNING || f == DEAD ? null : info(obj, f);
+    return isTaken(f) ? null : info(obj, f);
   }
 
   @Override
   public boolean isAlive() {
-    Object f = fn;
-    return f != RUNNING && f != DEAD;
+    return !isTaken(fn);
   }
 
   @Override
@@ -297,21 +306,26 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
     }
   }
 
+  /** Whether a value of {@code fn} says the finalizer was taken: running (a Thread) or dead. */
+  private static boolean isTaken(Object f) {
+    return f == DEAD || f instanceof Thread;
+  }
+
   /**
-   * Takes this finalizer, marking it dead ({@code to}: {@link #RUNNING} or {@link #DEAD}): the one
-   * atomic step. Returns the function if this thread won and should now run ({@code RUNNING}) or
-   * detach it, else {@code null}.
+   * Takes this finalizer, marking it dead ({@code to}: the current thread, to run it, or
+   * {@link #DEAD}): the one atomic step. Returns the function if this thread won and should now run
+   * or detach it, else {@code null}.
    */
   private @Nullable Object take(Object to) {
     for (;;) {
       Object f = fn;
-      if (f == RUNNING || f == DEAD) {
+      if (isTaken(f)) {
         return null;
       }
       if (FN.compareAndSet(this, f, to)) {
         return f;
       }
-      // fn only ever leaves its function value for RUNNING or DEAD: the next read decides.
+      // fn only ever leaves its function value for a thread or DEAD: the next read decides.
     }
   }
 
@@ -428,6 +442,10 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       return null;
     }
     Call c = (Call) f;
+    if (c.kind == RUNNABLE) {
+      ((Runnable) c.target).run();
+      return null;
+    }
     if (c.kind == CALLABLE) {
       return ((Callable<R>) c.target).call();
     }
@@ -457,7 +475,10 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
 
   /* ---- At exit ---- */
 
-  /** The body of the shutdown hook: CPython's {@code finalize._exitfunc}. */
+  /**
+   * The body of the shutdown hook: CPython's {@code finalize._exitfunc}. Keep its name: the
+   * coroutines module's launchFinalizer tells an exit run by this frame.
+   */
   static void runAtExit() {
     try {
       long seen = -1;
@@ -499,12 +520,12 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
 
   /** Runs the function if this thread wins it, reporting what it throws: reclamation and exit. */
   private void runUnraisable() {
-    Object f = take(RUNNING);
+    Object f = take(Thread.currentThread());
     if (f == null) {
       return;
     }
     if (exitFinished) {
-      // Read after the CAS, so the exit hook either sees this run as RUNNING (and waits for it) or
+      // Read after the CAS, so the exit hook either sees this run as running (and waits for it) or
       // has finished and no function may run any more: Python's _shutdown.
       finished();
       return;
@@ -515,13 +536,22 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       Reclaimer.reportUnraisable(t, this);
     } finally {
       finished();
+      if (ReclaimEvents.listening()) {
+        ReclaimEvents.finalizerRan(super.get()); // null after reclamation; the object at exit
+      }
     }
   }
 
   /**
    * Lets functions that other threads began before the exit run finished complete. Once
    * {@code exitFinished} is set, no function starts any more: the ones to wait for are those whose
-   * finalizer is {@code RUNNING} now, and each signals when it is done.
+   * finalizer is running now (its {@code fn} is the running thread), and each signals when it is
+   * done. A run whose thread is itself exiting is not waited for: a function that called
+   * {@code System.exit} (on the engine thread after reclamation, or on a caller's thread through
+   * {@code call()}) never returns, since that thread waits for the shutdown hooks, this one among
+   * them; waiting for it would only delay the exit by the full {@link #EXIT_WAIT_SECONDS}. Its
+   * thread is looked for among the threads inside {@code Runtime.exit}, also one that enters it
+   * while we wait (it then blocks for good behind the exit under way).
    */
   private static void awaitInFlight() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXIT_WAIT_SECONDS);
@@ -530,25 +560,35 @@ final class FinalizerRef<R extends @Nullable Object> extends EngineReference<Obj
       for (Chunk c = newest; c != null; c = c.older) {
         for (int i = 0; i < c.used; i++) {
           FinalizerRef<?> x = c.slots[i];
-          if (x != null && x.fn == RUNNING) {
+          if (x != null && x.fn instanceof Thread) {
             running.add(x);
           }
         }
       }
-      long left;
-      while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
-        running.removeIf(x -> x.fn != RUNNING);
+      for (;;) {
+        running.removeIf(x -> !(x.fn instanceof Thread t) || ReclaimEvents.isExiting(t));
         if (running.isEmpty()) {
-          break;
+          return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          inFlightWaitTimedOut = true;
+          return;
         }
         try {
-          TimeUnit.NANOSECONDS.timedWait(LOCK, left);
+          // Woken by each run that finishes; looks again now and then for a thread gone exiting.
+          TimeUnit.NANOSECONDS.timedWait(LOCK, Math.min(left, EXIT_POLL_NANOS));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
         }
       }
     }
+  }
+
+  /** For tests: whether the exit hook gave up waiting for a function still running. */
+  static boolean inFlightWaitTimedOut() {
+    return inFlightWaitTimedOut;
   }
 
   /** For tests: waits until the exit hook has finished; returns whether it has. */

@@ -1,10 +1,11 @@
 package dev.weakref;
 
 /**
- * A reclaim listener's registration with a weak container; closing it removes the listener.
+ * A reclaim listener's registration with a weak container or the engine; closing it removes the
+ * listener.
  *
- * <p>Returned by {@link WeakKeyDictionary#onReclaim}, {@link WeakValueDictionary#onReclaim} and
- * {@link WeakSet#onReclaim}. Closing is idempotent and thread-safe; a notification already running
+ * <p>Returned by {@link WeakKeyDictionary#onReclaim}, {@link WeakValueDictionary#onReclaim},
+ * {@link WeakSet#onReclaim} and {@link dev.weakref.engine.Reclaimer#addListener}. Closing is idempotent and thread-safe; a notification already running
  * on the engine thread may still finish after {@link #close()} returns.
  */
 @FunctionalInterface

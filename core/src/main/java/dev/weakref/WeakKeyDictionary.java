@@ -28,7 +28,11 @@ import java.util.function.Consumer;
  * contracts; reads take no lock, nor does replacing the value of a present key. Iterators and
  * views are weakly consistent: they never throw {@code ConcurrentModificationException}, never
  * yield {@code null} or a reclaimed key, and hold the mapping they returned last (and the one they
- * will return next) strongly. Actions of a thread
+ * will return next) strongly. {@code Iterator.remove()} and {@code removeIf} on the views remove a
+ * mapping only if it is still there as the iterator returned it (the same key object and, for
+ * values and entries, the same value object): one replaced meanwhile stays. Their spliterators
+ * report {@code CONCURRENT}, {@code NONNULL} and, but for {@code values()}, {@code DISTINCT}; not
+ * {@code SIZED}, as the size may drop while they run. Actions of a thread
  * before it puts a mapping <i>happen-before</i> the actions of a thread that reads it.
  *
  * <p>As in {@code ConcurrentHashMap}, the keys' {@code equals} (never called by an

@@ -22,13 +22,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The {@code binder} turns the receiver into the bound function, on every {@link #get()}. It must
  * not capture the receiver, or the receiver could never be reclaimed: {@code c -> c::increment} is
- * right; {@code c -> counter::increment} captures {@code counter} and is refused. Binders are
- * compared by identity, so reuse one (a constant, or a non-capturing lambda, which Java makes a
- * singleton) where equality matters.
+ * right; {@code c -> counter::increment} captures {@code counter} and is refused, and so is a
+ * callback that holds the receiver. Binders are compared by identity, so reuse one (a constant, or
+ * a non-capturing lambda, which Java makes a singleton) where equality matters.
  *
  * <p>The reference counts as a weak reference to the receiver ({@code Reclaimer.weakRefCount}); its
  * callback runs once, with this {@code WeakMethod}, on the engine thread {@code weakref-reclaimer}
- * after the receiver is reclaimed, newest reference first, as for any {@link WeakRef}.
+ * after the receiver is reclaimed, newest reference first, as for any {@link WeakRef}. A weak method
+ * is registered only once fully built: {@code getWeakRefs} never returns one without its binder.
  *
  * <p><b>Equality.</b> While both receivers are alive two weak methods are equal when their receivers
  * are {@code equals} and their binders are the same object; otherwise only a weak method equals
@@ -41,11 +42,16 @@ public final class WeakMethod<F> extends WeakRef<F> {
 
   private final Function<Object, ? extends F> binder;
 
+  /**
+   * Creates the weak method, not yet registered: {@link #of} registers it once it is fully built, so
+   * that no concurrent {@code getWeakRefs} or callback sees it with its binder unset.
+   */
   @SuppressWarnings("unchecked")
   private WeakMethod(Object receiver, Function<?, ? extends F> binder,
-      @Nullable Consumer<? super WeakMethod<F>> callback) {
+      @Nullable Consumer<? super WeakMethod<F>> callback, @Nullable Object checkedCallback) {
     // The WeakRef underneath refers to the receiver; get() below never hands it out as an F.
-    super((F) receiver, (Consumer<? super WeakRef<F>>) (Consumer<?>) callback);
+    super((F) receiver, (Consumer<? super WeakRef<F>>) (Consumer<?>) callback, checkedCallback,
+        "the WeakMethod callback");
     this.binder = (Function<Object, ? extends F>) binder;
   }
 
@@ -78,20 +84,34 @@ public final class WeakMethod<F> extends WeakRef<F> {
    * @param receiver the object whose method is referred to; held weakly
    * @param binder turns the receiver into the bound function; must not capture the receiver
    * @param callback called after the receiver's reclamation if this reference is still reachable, or
-   *     {@code null} for none; it must not capture the receiver either
+   *     {@code null} for none; it must not capture the receiver either, and is refused if it does
    * @param <R> the receiver's type
    * @param <F> the bound function's type
    * @return a new weak method
    * @throws NullPointerException if {@code receiver} or {@code binder} is {@code null}
    * @throws IllegalArgumentException if {@code binder} holds {@code receiver} in one of its fields,
-   *     or {@code receiver} is of a JDK value-based class
+   *     {@code callback} is {@code receiver} or holds it in one of its fields, or {@code receiver} is
+   *     of a JDK value-based class
    */
   public static <R, F> WeakMethod<F> of(R receiver, Function<? super R, ? extends F> binder,
       @Nullable Consumer<? super WeakMethod<F>> callback) {
+    return of(receiver, binder, callback, callback);
+  }
+
+  /**
+   * Like {@link #of(Object, Function, Consumer)}, checking {@code checkedCallback} for captures:
+   * for the Kotlin facade, whose {@code callback} adapts the Kotlin function {@code checkedCallback}.
+   */
+  static <R, F> WeakMethod<F> of(R receiver, Function<? super R, ? extends F> binder,
+      @Nullable Consumer<? super WeakMethod<F>> callback, @Nullable Object checkedCallback) {
     Referents.requireReferenceable(receiver);
     Objects.requireNonNull(binder, "binder");
     refuseCapture(receiver, binder);
-    return new WeakMethod<>(receiver, binder, callback);
+    WeakMethod<F> wm = new WeakMethod<>(receiver, binder, callback, checkedCallback);
+    @SuppressWarnings("unchecked")
+    F asReferent = (F) receiver;
+    wm.register(asReferent); // only now, fully built, may getWeakRefs or the engine see it
+    return wm;
   }
 
   private static void refuseCapture(Object receiver, Object binder) {

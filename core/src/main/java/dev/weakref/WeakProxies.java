@@ -69,6 +69,15 @@ final class WeakProxies {
   }
 
   static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
+    return proxy(referent, type, callback, callback);
+  }
+
+  /**
+   * Like {@link #proxy(Object, Class, Consumer)}, checking {@code checkedCallback} for captures: for
+   * the Kotlin facade, whose {@code callback} adapts the Kotlin function {@code checkedCallback}.
+   */
+  static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
+      @Nullable Object checkedCallback) {
     check(referent);
     Objects.requireNonNull(type, "interface");
     if (!type.isInterface()) {
@@ -78,6 +87,9 @@ final class WeakProxies {
     if (!type.isInstance(referent)) {
       throw new IllegalArgumentException("cannot create weak proxy: "
           + referent.getClass().getName() + " does not implement " + type.getName());
+    }
+    if (checkedCallback != null) {
+      Captures.requireNotHeld("the weak proxy callback", checkedCallback, referent, "referent");
     }
     Shape shape = oneInterfaceShape(type, CALLABLE.get(referent.getClass()));
     Object proxy;

@@ -94,12 +94,15 @@ public interface WeakProxy {
    * @param referent the object to refer to
    * @param type the interface the proxy implements; {@code referent} must implement it
    * @param callback called with the proxy after reclamation if the proxy is still reachable, or
-   *     {@code null}; it must not capture {@code referent}, or the referent never dies
+   *     {@code null}; it must not capture {@code referent}, or the referent would never die, and is
+   *     refused if it does
    * @param <I> the interface
    * @return the proxy, also a {@link WeakProxy}
    * @throws NullPointerException if {@code referent} or {@code type} is {@code null}
    * @throws IllegalArgumentException if {@code type} is not an interface, {@code referent} does not
-   *     implement it, {@code referent} is itself a weak proxy, or is of a JDK value-based class
+   *     implement it, {@code referent} is itself a weak proxy, or is of a JDK value-based class, or
+   *     if {@code callback} is {@code referent} or holds it in one of its fields (a lambda's captured
+   *     value, an anonymous or inner class's field); the message names the field
    */
   static <I> I of(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
     return WeakProxies.proxy(referent, type, callback);

@@ -25,13 +25,18 @@ import org.jspecify.annotations.Nullable;
  * the other callbacks. Actions of the creating thread before the constructor <i>happen-before</i>
  * the callback runs.
  *
- * <p><b>Warning:</b> a callback that captures the referent keeps it alive forever, and then never
- * runs. Take what you need from the reference passed in, or capture other values only:
+ * <p><b>Warning:</b> a callback that captures the referent would keep it alive forever, and then
+ * never run. Such a callback is refused with an {@link IllegalArgumentException} naming the field
+ * that holds the referent, as {@code Finalizer.of} refuses such a function. Take what you need from
+ * the reference passed in, or capture other values only:
  * <pre>{@code
  * Image image = load();
  * WeakRef<Image> wr = new WeakRef<>(image, r -> log("image gone"));     // fine
- * WeakRef<Image> bad = new WeakRef<>(image, r -> log("gone: " + image)); // leaks image
+ * WeakRef<Image> bad = new WeakRef<>(image, r -> log("gone: " + image)); // refused: captures image
  * }</pre>
+ * The check reads the callback's own fields (a lambda's captured values, an anonymous or inner
+ * class's fields and enclosing instance); it cannot see the referent held through another object,
+ * such as a captured collection or an enclosing instance that holds it, which still leaks.
  *
  * <p><b>Equality.</b> While both referents are alive two refs are equal when their referents are
  * {@code equals}; otherwise only a ref is equal to itself. {@link #hashCode()} is the referent's,
@@ -41,6 +46,17 @@ import org.jspecify.annotations.Nullable;
  * {@link #hashCode()} and {@link #toString()} read the referent itself, not through that override.
  * A {@code WeakRef} is a {@link WeakReference}, so it can be passed where one is expected, but it
  * is cleared only by the collector: {@link #clear()} and {@link #enqueue()} are unsupported.
+ *
+ * <p><b>A subclass under construction.</b> A reference is registered with the engine at the end of
+ * this class's constructor, that is, before the body of a subclass's constructor runs: from that
+ * moment a concurrent {@code getWeakRefs(referent)} on another thread may return the new reference
+ * with its {@code WeakRef} part complete (the base {@link #get()}, {@link #callback()},
+ * {@link #hashCode()} and {@link #equals} work) but the subclass's own fields possibly still unset,
+ * and an override of {@code get()} must cope with that. Its callback, too, runs if the referent is
+ * reclaimed while the subclass's constructor still runs, so keep the referent reachable until that
+ * constructor ends (use it last, or {@link java.lang.ref.Reference#reachabilityFence}). Java runs no
+ * code of a base class after a subclass's constructor, so nothing here can wait for it. The
+ * library's own subclass, {@link WeakMethod}, is registered only once fully constructed.
  *
  * @param <T> the type of the referent
  */
@@ -75,14 +91,56 @@ public class WeakRef<T> extends WeakReference<T> {
    * <p>Python: {@code weakref.ref(obj, callback)}.
    *
    * @param referent the object to refer to
-   * @param callback called with this reference on the engine thread, or {@code null} for none
+   * @param callback called with this reference on the engine thread, or {@code null} for none; it
+   *     must not hold {@code referent}
    * @throws NullPointerException if {@code referent} is {@code null}
-   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class, or if
+   *     {@code callback} is {@code referent} or holds it in one of its fields (see the class
+   *     documentation)
    */
   public WeakRef(T referent, @Nullable Consumer<? super WeakRef<T>> callback) {
+    this(referent, callback, callback, "the WeakRef callback");
+    register(referent);
+  }
+
+  /**
+   * Creates a reference that is not yet registered with the engine, after refusing a callback that
+   * holds the referent: for the Kotlin facade, which shows {@code checked} (the Kotlin function) and
+   * calls through {@code callback} (its adapter), and for the library's own subclasses, which
+   * {@linkplain #register register} once fully constructed, so that no concurrent
+   * {@code getWeakRefs} or callback ever sees them half-built.
+   *
+   * @param checked the callback as the user wrote it, or {@code null} if there is none
+   * @param what names the callback in the capture check's message
+   */
+  WeakRef(T referent, @Nullable Consumer<? super WeakRef<T>> callback, @Nullable Object checked,
+      String what) {
     super(Referents.requireReferenceable(referent));
+    if (checked != null) {
+      Captures.requireNotHeld(what, checked, referent, "referent");
+    }
     this.callback = callback;
+  }
+
+  /**
+   * Registers this reference with the engine: from then on it counts in {@code getWeakRefCount},
+   * appears in {@code getWeakRefs} and its callback may run. Called once, when construction is done.
+   *
+   * @param referent the referent, passed in (rather than read) so that it stays reachable until
+   *     the registration is complete
+   */
+  final void register(T referent) {
     Reclaimer.track(referent, this, callback == null ? null : FIRE);
+  }
+
+  /**
+   * Returns a new reference whose callback adapts {@code checked}, the function the capture check
+   * inspects and its message names: for the Kotlin facade {@code obj.weakRef { }}.
+   */
+  static <T> WeakRef<T> ofAdapted(T referent, Consumer<? super WeakRef<T>> callback, Object checked) {
+    WeakRef<T> wr = new WeakRef<>(referent, callback, checked, "the WeakRef callback");
+    wr.register(referent);
+    return wr;
   }
 
   /** Creates an untracked reference, for {@link Reclaimer#shared} to track. */
@@ -133,7 +191,9 @@ public class WeakRef<T> extends WeakReference<T> {
    * @param <T> the type of the referent
    * @return a reference to {@code referent}
    * @throws NullPointerException if {@code referent} is {@code null}
-   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class
+   * @throws IllegalArgumentException if {@code referent} is of a JDK value-based class, or if
+   *     {@code callback} is {@code referent} or holds it in one of its fields (see the class
+   *     documentation)
    */
   public static <T> WeakRef<T> of(T referent, @Nullable Consumer<? super WeakRef<T>> callback) {
     return callback == null ? of(referent) : new WeakRef<>(referent, callback);

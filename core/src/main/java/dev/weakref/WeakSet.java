@@ -4,7 +4,9 @@ import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.Spliterator;
 import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,8 +25,10 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Concurrency.</b> All operations are thread-safe; reads take no lock. Iterators are weakly
  * consistent: they never throw {@code ConcurrentModificationException}, never yield {@code null} or
  * a reclaimed element, and hold the element they returned last (and the one they will return next)
- * strongly. Actions of a thread before it adds an element <i>happen-before</i> the actions of a
- * thread that finds it.
+ * strongly; {@code Iterator.remove()} removes that very element object only, not an equal one
+ * added since. Its spliterator reports {@code CONCURRENT}, {@code DISTINCT} and {@code NONNULL},
+ * not {@code SIZED}. Actions of a thread before it adds an element <i>happen-before</i> the
+ * actions of a thread that finds it.
  *
  * <p>As in {@code ConcurrentHashMap}, the elements' {@code equals} (never called by an
  * {@link #identity()} set) may run while the set holds one of its internal locks. An
@@ -95,7 +99,8 @@ public final class WeakSet<E> extends AbstractSet<E> {
    * Returns the number of elements not yet unlinked after reclamation.
    *
    * <p>Python: {@code len(s)}. An element reclaimed by the collector may be counted until the
-   * engine thread has unlinked it, which {@link dev.weakref.engine.Reclaimer#collect()} waits for.
+   * engine thread has unlinked it, which {@link dev.weakref.engine.Reclaimer#collect()} waits for;
+   * but never next to an equal element added since.
    *
    * @return the number of elements
    */
@@ -171,6 +176,31 @@ public final class WeakSet<E> extends AbstractSet<E> {
   @Override
   public Iterator<E> iterator() {
     return table.keyIterator();
+  }
+
+  /**
+   * Returns a weakly consistent spliterator over the live elements. It reports
+   * {@link Spliterator#CONCURRENT}, {@link Spliterator#DISTINCT} and {@link Spliterator#NONNULL},
+   * but not {@link Spliterator#SIZED}: elements may go while it runs.
+   *
+   * @return a spliterator over the elements
+   */
+  @Override
+  public Spliterator<E> spliterator() {
+    return table.keySpliterator();
+  }
+
+  /**
+   * Removes the elements that {@code filter} accepts, each only if that very element object is
+   * still in the set when the filter has accepted it.
+   *
+   * @param filter says which elements to remove
+   * @return whether an element was removed
+   * @throws NullPointerException if {@code filter} is {@code null}
+   */
+  @Override
+  public boolean removeIf(Predicate<? super E> filter) {
+    return table.keyIterator().removeIf(filter);
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.weakref;
 
 import dev.weakref.engine.EngineReference;
+import dev.weakref.engine.ReclaimEvents;
 import dev.weakref.engine.Reclaimer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
@@ -13,7 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,7 +62,13 @@ import org.jspecify.annotations.Nullable;
  * only if that very entry is still in the table (Caffeine's {@code drainValueReferences}), and only
  * then notifies the listeners with the strong side. Entries removed by a caller are
  * {@linkplain java.lang.ref.Reference#clear() cleared} after unlinking, so the collector never
- * enqueues them. Dead entries not yet unlinked are skipped by every lookup and iterator.
+ * enqueues them. Dead entries not yet unlinked are skipped by every lookup and iterator, and a
+ * {@code put} that walks past one of its own hash unlinks it itself ({@link #purge}), so that a key
+ * is never counted twice; the engine then reports it when it dequeues it.
+ *
+ * <p><b>Out of memory.</b> Writers allocate before they change anything (a new entry before the
+ * stripe's {@code mods} goes odd, a new table before the resize count does), so an
+ * {@code OutOfMemoryError} leaves the table as it was; a resize that cannot allocate is skipped.
  */
 final class WeakTable<K, V> {
   /** The strong side of a {@link WeakSet} entry. */
@@ -164,6 +176,11 @@ final class WeakTable<K, V> {
      * {@code mods}, what {@link #moved} compares; not volatile, as only lock holders use it.
      */
     int replaced;
+    /**
+     * The strong sides of dead entries that a {@code put} unlinked before the engine did (see
+     * {@link WeakTable#purge}), for the engine to hand to the listeners; guarded by the lock.
+     */
+    @Nullable ArrayList<Object> purged;
 
     Stripe(WeakTable<?, ?> owner) {
       this.owner = owner;
@@ -171,8 +188,18 @@ final class WeakTable<K, V> {
     }
   }
 
+  /**
+   * A test seam: when set, runs before each new table is allocated (with its capacity), so that a
+   * test can throw the {@code OutOfMemoryError} that allocation could. Off the get/put paths.
+   */
+  @Nullable IntConsumer allocationHook;
+
   /** A table of {@code capacity} (a power of two, at least 16) empty bins. */
   private Entry[] newTable(int capacity) {
+    IntConsumer hook = allocationHook;
+    if (hook != null) {
+      hook.accept(capacity);
+    }
     Entry[] t = new Entry[capacity];
     for (int i = 0; i < capacity; i++) {
       t[i] = stripes[i & STRIPE_MASK].end;
@@ -276,6 +303,11 @@ final class WeakTable<K, V> {
         }
       }
     }
+  }
+
+  /** For tests: the live entry of {@code key}, or null. */
+  @Nullable Entry entryOf(Object key) {
+    return lookup(key);
   }
 
   /** Returns the key of a live entry, or null if it died. */
@@ -453,9 +485,20 @@ final class WeakTable<K, V> {
         t = table;
         int m = stamp(stripe);
         i = h & (t.length - 1);
-        head = t[i];
         Entry prev = null;
-        for (Entry e = head; e != null; prev = e, e = e.next) {
+        for (Entry e = t[i], next; e != null; prev = e, e = next) {
+          next = e.next;
+          if (e.hash == h && next != null && e.refersTo(null)) {
+            // Dead (and not the end marker), not yet unlinked by the engine: perhaps this key's
+            // previous mapping, which must not be counted next to the new one (CPython 28427).
+            if (moved(stripe, t, m)) {
+              continue scan; // prev may be stale
+            }
+            purge(stripe, t, i, prev, e);
+            m = stamp(stripe);
+            e = prev; // the update step keeps prev where it was
+            continue;
+          }
           if (e.hash == h && matches(e, key)) {
             if (moved(stripe, t, m)) {
               continue scan;
@@ -485,6 +528,7 @@ final class WeakTable<K, V> {
           }
         }
         if (!moved(stripe, t, m)) {
+          head = t[i];
           break; // a miss
         }
       }
@@ -531,8 +575,17 @@ final class WeakTable<K, V> {
    * {@link #moved}), and the walk must start over.
    */
   private int compare(Stripe stripe, Entry[] t, int m, @Nullable Object expected, Object current) {
+    return compare(stripe, t, m, expected, current, false);
+  }
+
+  /** {@link #compare}, or with {@code same} by identity only (no user code runs then). */
+  private int compare(
+      Stripe stripe, Entry[] t, int m, @Nullable Object expected, Object current, boolean same) {
     if (expected == null || expected == current) {
       return MATCH;
+    }
+    if (same) {
+      return MISMATCH;
     }
     boolean equal = expected.equals(current);
     return moved(stripe, t, m) ? STALE : equal ? MATCH : MISMATCH;
@@ -585,14 +638,14 @@ final class WeakTable<K, V> {
    * user's {@code equals} runs while {@code mods} is even, so that an exception from it leaves the
    * stripe as it was.
    */
-  private @Nullable Object swapStrong(
-      Stripe stripe, Entry[] t, int m, Entry e, @Nullable Object expected, @Nullable Object value) {
+  private @Nullable Object swapStrong(Stripe stripe, Entry[] t, int m, Entry e,
+      @Nullable Object expected, boolean same, @Nullable Object value) {
     for (;;) {
       Object s = e.strong;
       if (s == null) {
         return null;
       }
-      int c = compare(stripe, t, m, expected, s);
+      int c = compare(stripe, t, m, expected, s, same);
       if (c != MATCH) {
         return c == STALE ? RETRY : null;
       }
@@ -636,8 +689,16 @@ final class WeakTable<K, V> {
       if (table != old || old.length >= 1 << 30) {
         return;
       }
+      Entry[] t;
+      try {
+        t = newTable(old.length << 1); // before the count goes odd: it may throw
+      } catch (OutOfMemoryError e) {
+        // Growing is not needed for correctness: the table stays as it was (chains get longer),
+        // the put that asked for it has taken effect, and the next put past the load factor tries
+        // again. Rethrowing would fail a put that has already happened.
+        return;
+      }
       resizes = resizes + 1;
-      Entry[] t = newTable(old.length << 1);
       int mask = t.length - 1;
       for (int b = 0; b < old.length; b++) {
         Entry end = stripes[b & STRIPE_MASK].end;
@@ -657,22 +718,34 @@ final class WeakTable<K, V> {
 
   /** Removes the mapping for {@code key} if its value matches ({@code null} matches any). */
   @Nullable V remove(@Nullable Object key, @Nullable Object expected) {
-    return change(Objects.requireNonNull(key, "null key"), expected, null);
+    return change(Objects.requireNonNull(key, "null key"), expected, false, null);
+  }
+
+  /**
+   * Removes the mapping an iterator returned, only if it is still there: the entry holds this very
+   * key object, and (unless {@code seen} is null) this very value object. A mapping replaced,
+   * or removed and put again, since the caller saw it stays (JDK-8078645).
+   */
+  boolean removeSeen(K key, @Nullable Object seen) {
+    return change(key, seen, true, null) != null;
   }
 
   /** Replaces the value if the key is present and (unless {@code expected} is null) it matches. */
   @Nullable V replace(K key, @Nullable Object expected, V value) {
     checkKey(key);
     checkValue(value);
-    return change(key, expected, value);
+    return change(key, expected, false, value);
   }
 
   /**
    * The locked walk behind {@link #remove} (a null {@code value}) and {@link #replace}: removes the
    * mapping of {@code key}, or replaces its value, if its value matches {@code expected}
-   * ({@code null} matches any); returns the old value, or null if nothing matched.
+   * ({@code null} matches any); returns the old value, or null if nothing matched. With
+   * {@code same}, only an entry holding this very key object matches, and its value only if it is
+   * {@code expected} itself (see {@link #removeSeen}).
    */
-  private @Nullable V change(Object key, @Nullable Object expected, @Nullable Object value) {
+  private @Nullable V change(
+      Object key, @Nullable Object expected, boolean same, @Nullable Object value) {
     int h = hash(key);
     Stripe stripe = stripeFor(h);
     synchronized (stripe) {
@@ -687,9 +760,12 @@ final class WeakTable<K, V> {
             if (moved(stripe, t, m)) {
               continue scan;
             }
+            if (same && (weakKeys ? !e.refersTo(key) : e.strong != key)) {
+              return null; // an equal key object, not the one seen: another mapping
+            }
             Object old;
             if (weakKeys) {
-              old = swapStrong(stripe, t, m, e, expected, value);
+              old = swapStrong(stripe, t, m, e, expected, same, value);
               if (old == RETRY) {
                 continue scan;
               }
@@ -701,7 +777,7 @@ final class WeakTable<K, V> {
               if (old == null) {
                 continue; // its value died just now: treat as absent
               }
-              int c = compare(stripe, t, m, expected, old);
+              int c = compare(stripe, t, m, expected, old, same);
               if (c == STALE) {
                 continue scan;
               }
@@ -737,9 +813,38 @@ final class WeakTable<K, V> {
     stripe.mods = stripe.mods + 1;
   }
 
+  /**
+   * Under the lock: unlinks {@code dead}, an entry the collector has cleared but the engine has not
+   * unlinked yet, and keeps its strong side in {@link Stripe#purged}. The engine still dequeues the
+   * entry (the collector enqueued it when it cleared it); {@link #reclaim} then finds it gone, and
+   * hands what was kept to the listeners, so a mapping purged here is reported once, as if the
+   * engine had unlinked it. Allocates before it changes anything: an {@code OutOfMemoryError}
+   * leaves the stripe as it was.
+   */
+  private void purge(Stripe stripe, Entry[] t, int i, @Nullable Entry prev, Entry dead) {
+    ArrayList<Object> kept = stripe.purged;
+    if (kept == null) {
+      kept = new ArrayList<>(4);
+    }
+    kept.ensureCapacity(kept.size() + 1);
+    stripe.purged = kept;
+    stripe.mods = stripe.mods + 1; // odd until the count has it
+    // Weak keys: take the value, so that a lock-free put that found the entry before its key died
+    // fails its CAS and takes the locked path (as reclaim does).
+    Object strong = weakKeys ? STRONG.getAndSet(dead, null) : dead.strong;
+    if (strong != null) {
+      kept.add(strong);
+    }
+    link(t, i, prev, dead.next);
+    stripe.count = stripe.count - 1;
+    stripe.mods = stripe.mods + 1;
+  }
+
   /** Removes every entry and shrinks the table back to its smallest size. */
   void clear() {
     withAllLocks(0, () -> {
+      // Allocated first: if that throws (OutOfMemoryError), nothing has changed.
+      Entry[] empty = newTable(MIN_CAPACITY);
       for (Stripe stripe : stripes) {
         stripe.mods = stripe.mods + 1; // odd until every entry is gone
       }
@@ -753,7 +858,7 @@ final class WeakTable<K, V> {
         }
       }
       // Readers standing in the old table see the entries cleared: no resize stamp needed.
-      table = newTable(MIN_CAPACITY);
+      table = empty;
       for (Stripe stripe : stripes) {
         stripe.count = 0;
         stripe.mods = stripe.mods + 1;
@@ -782,6 +887,7 @@ final class WeakTable<K, V> {
   /** On the engine thread: unlinks {@code dead} if it is still in the table, then notifies. */
   private void reclaim(Stripe stripe, Entry dead) {
     Object strong;
+    ArrayList<Object> purged;
     synchronized (stripe) {
       Entry[] t = table;
       int i = dead.hash & (t.length - 1);
@@ -791,24 +897,40 @@ final class WeakTable<K, V> {
         prev = e;
         e = e.next;
       }
+      // Not found: removed or replaced earlier (nothing was reclaimed from the table), or purged
+      // by a put, which left its strong side in `purged` (reported below, with any others).
+      purged = stripe.purged;
+      stripe.purged = null;
       if (e == null) {
-        return; // removed or replaced earlier: nothing was reclaimed from the table
+        strong = null;
+      } else {
+        stripe.mods = stripe.mods + 1; // odd until the count has it
+        // Weak keys: take the value, so that a lock-free put racing with us fails and re-inserts.
+        strong = weakKeys ? STRONG.getAndSet(dead, null) : dead.strong;
+        link(t, i, prev, dead.next);
+        stripe.count = stripe.count - 1;
+        stripe.mods = stripe.mods + 1;
       }
-      stripe.mods = stripe.mods + 1; // odd until the count has it
-      // Weak keys: take the value, so that a lock-free put racing with us fails and re-inserts.
-      strong = weakKeys ? STRONG.getAndSet(dead, null) : dead.strong;
-      link(t, i, prev, dead.next);
-      stripe.count = stripe.count - 1;
-      stripe.mods = stripe.mods + 1;
     }
-    Consumer<Object>[] ls = listeners;
-    for (Consumer<Object> l : ls) {
+    if (strong != null) {
+      notifyListeners(strong);
+    }
+    if (purged != null) {
+      for (int k = 0; k < purged.size(); k++) { // no iterator to allocate
+        notifyListeners(purged.get(k));
+      }
+    }
+  }
+
+  private void notifyListeners(Object strong) {
+    for (Consumer<Object> l : listeners) {
       try {
-        l.accept(Objects.requireNonNull(strong));
+        l.accept(strong);
       } catch (Throwable t) {
         Reclaimer.reportUnraisable(t, l);
       }
     }
+    ReclaimEvents.entryReclaimed(weakKeys, strong == PRESENT);
   }
 
   /** Adds a listener for the strong side of each reclaimed entry; returns how to remove it. */
@@ -868,7 +990,9 @@ final class WeakTable<K, V> {
   /**
    * A weakly consistent cursor over the live mappings: each stripe's entries as they were when
    * the cursor reached it. Holds the key and value of the mapping it will return next, and of the
-   * last one returned, strongly; never throws {@code ConcurrentModificationException}.
+   * last one returned, strongly (whichever side is weak); never throws
+   * {@code ConcurrentModificationException}. {@link #remove()} removes the last mapping only if it
+   * is still there as returned (see {@link WeakTable#removeSeen}).
    */
   abstract class Cursor<T> implements Iterator<T> {
     private int stripe;
@@ -877,6 +1001,9 @@ final class WeakTable<K, V> {
     private @Nullable K nextKey;
     private @Nullable V nextValue;
     private @Nullable K lastKey;
+    /** Held so that the weak side of the last mapping returned stays alive (keys or values). */
+    private @Nullable V lastValue;
+    private @Nullable T last;
 
     Cursor() {
       advance();
@@ -912,6 +1039,12 @@ final class WeakTable<K, V> {
 
     abstract T make(K key, V value);
 
+    /**
+     * The value that {@link #remove()} expects to find with the last key, or null for any: the
+     * value the caller has seen with it.
+     */
+    abstract @Nullable Object seen(T last, V value);
+
     @Override
     public T next() {
       K k = nextKey;
@@ -919,19 +1052,46 @@ final class WeakTable<K, V> {
       if (k == null || v == null) {
         throw new NoSuchElementException();
       }
+      T t = make(k, v);
       lastKey = k;
+      lastValue = v;
+      last = t;
       advance();
-      return make(k, v);
+      return t;
     }
 
     @Override
     public void remove() {
+      removeLast();
+    }
+
+    /** {@link #remove()}, saying whether the mapping was still there (and is now removed). */
+    boolean removeLast() {
       K k = lastKey;
-      if (k == null) {
+      V v = lastValue;
+      T t = last;
+      if (k == null || v == null || t == null) {
         throw new IllegalStateException("next() not called, or remove() already called");
       }
       lastKey = null;
-      WeakTable.this.remove(k, null);
+      lastValue = null;
+      last = null;
+      return removeSeen(k, seen(t, v));
+    }
+
+    /**
+     * {@code removeIf} of the views: removes each mapping that {@code filter} accepts, if it is
+     * still there as the filter saw it; returns whether any was removed.
+     */
+    boolean removeIf(Predicate<? super T> filter) {
+      Objects.requireNonNull(filter, "null filter");
+      boolean removed = false;
+      while (hasNext()) {
+        if (filter.test(next()) && removeLast()) {
+          removed = true;
+        }
+      }
+      return removed;
     }
   }
 
@@ -949,31 +1109,68 @@ final class WeakTable<K, V> {
     }
   }
 
-  Iterator<K> keyIterator() {
+  /** Keys: {@code remove()} removes the key seen, whatever its value is now. */
+  Cursor<K> keyIterator() {
     return new Cursor<K>() {
       @Override
       K make(K key, V value) {
         return key;
       }
+
+      @Override
+      @Nullable Object seen(K last, V value) {
+        return null;
+      }
     };
   }
 
-  Iterator<V> valueIterator() {
+  Cursor<V> valueIterator() {
     return new Cursor<V>() {
       @Override
       V make(K key, V value) {
         return value;
       }
+
+      @Override
+      Object seen(V last, V value) {
+        return value;
+      }
     };
   }
 
-  Iterator<Map.Entry<K, V>> entryIterator() {
+  Cursor<Map.Entry<K, V>> entryIterator() {
     return new Cursor<Map.Entry<K, V>>() {
       @Override
       Map.Entry<K, V> make(K key, V value) {
         return new WriteThroughEntry(key, value);
       }
+
+      @Override
+      Object seen(Map.Entry<K, V> last, V value) {
+        return last.getValue(); // what the caller saw last: its own setValue included
+      }
     };
+  }
+
+  /**
+   * What the spliterators of every view report, as {@code ConcurrentHashMap}'s do: no
+   * {@code SIZED}, which a table that shrinks as the collector clears entries cannot promise.
+   */
+  static final int CHARACTERISTICS =
+      Spliterator.CONCURRENT | Spliterator.DISTINCT | Spliterator.NONNULL;
+
+  Spliterator<K> keySpliterator() {
+    return Spliterators.spliteratorUnknownSize(keyIterator(), CHARACTERISTICS);
+  }
+
+  /** Values may repeat: not {@code DISTINCT}, as in {@code ConcurrentHashMap.values()}. */
+  Spliterator<V> valueSpliterator() {
+    return Spliterators.spliteratorUnknownSize(
+        valueIterator(), Spliterator.CONCURRENT | Spliterator.NONNULL);
+  }
+
+  Spliterator<Map.Entry<K, V>> entrySpliterator() {
+    return Spliterators.spliteratorUnknownSize(entryIterator(), CHARACTERISTICS);
   }
 
   /** The live keys, each in an untracked {@link WeakRef} made now (see {@code keyRefs()}). */
@@ -1011,6 +1208,16 @@ final class WeakTable<K, V> {
     }
 
     @Override
+    public Spliterator<K> spliterator() {
+      return table.keySpliterator();
+    }
+
+    @Override
+    public boolean removeIf(Predicate<? super K> filter) {
+      return table.keyIterator().removeIf(filter);
+    }
+
+    @Override
     public int size() {
       return table.size();
     }
@@ -1023,6 +1230,47 @@ final class WeakTable<K, V> {
     @Override
     public boolean remove(@Nullable Object o) {
       return table.remove(o, null) != null;
+    }
+
+    @Override
+    public void clear() {
+      map.clear();
+    }
+  }
+
+  /** The values of a weak dictionary. */
+  static final class ValueView<K, V> extends AbstractCollection<V> {
+    private final Map<K, V> map;
+    private final WeakTable<K, V> table;
+
+    ValueView(Map<K, V> map, WeakTable<K, V> table) {
+      this.map = map;
+      this.table = table;
+    }
+
+    @Override
+    public Iterator<V> iterator() {
+      return table.valueIterator();
+    }
+
+    @Override
+    public Spliterator<V> spliterator() {
+      return table.valueSpliterator();
+    }
+
+    @Override
+    public boolean removeIf(Predicate<? super V> filter) {
+      return table.valueIterator().removeIf(filter);
+    }
+
+    @Override
+    public int size() {
+      return table.size();
+    }
+
+    @Override
+    public boolean contains(@Nullable Object o) {
+      return table.containsValue(o);
     }
 
     @Override
@@ -1044,6 +1292,16 @@ final class WeakTable<K, V> {
     @Override
     public Iterator<Map.Entry<K, V>> iterator() {
       return table.entryIterator();
+    }
+
+    @Override
+    public Spliterator<Map.Entry<K, V>> spliterator() {
+      return table.entrySpliterator();
+    }
+
+    @Override
+    public boolean removeIf(Predicate<? super Map.Entry<K, V>> filter) {
+      return table.entryIterator().removeIf(filter);
     }
 
     @Override

@@ -2,8 +2,6 @@
 
 package dev.weakref
 
-import java.util.function.Consumer
-
 /**
  * Returns the weak proxy to this object implementing [I]: the one callback-less proxy it shares
  * with every other caller for that interface, the same one `WeakProxy.of(obj, I::class.java)`
@@ -36,11 +34,20 @@ public inline fun <reified I : Any> Any.weakProxy(): I = WeakProxy.of(this, I::c
  *
  * > The callback runs on the engine thread `weakref-reclaimer`, newest reference or proxy first;
  * > whatever it throws goes to the unraisable hook. It must not capture this object, or the object
- * > never dies. This function is `inline`: while the calling function runs, its frame holds this
- * > object strongly.
+ * > never dies: a callback that holds it in one of its fields is refused. This function is
+ * > `inline`: while the calling function runs, its frame holds this object strongly.
  *
  * @throws IllegalArgumentException if this object does not implement [I], [I] is not an interface,
- *   this is a weak proxy already, or a JDK value-based object such as a boxed `Int`
+ *   this is a weak proxy already, or a JDK value-based object such as a boxed `Int`, or if
+ *   [callback] captured this object (the message names the field)
  */
 public inline fun <reified I : Any> Any.weakProxy(noinline callback: (I) -> Unit): I =
-    WeakProxy.of(this, I::class.java, Consumer { callback(it) })
+    weakProxyWithCallback(this, I::class.java, callback)
+
+/**
+ * The body of [weakProxy] with a callback, out of line so that the capture check sees [callback]
+ * itself rather than an adapter around it. Not API: called only from the inlined [weakProxy].
+ */
+@PublishedApi
+internal fun <I : Any> weakProxyWithCallback(referent: Any, type: Class<I>, callback: (I) -> Unit): I =
+    WeakProxies.proxy(referent, type, KotlinCallback(callback), callback)

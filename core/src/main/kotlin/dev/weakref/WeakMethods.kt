@@ -44,15 +44,21 @@ public fun <F : KFunction<*>> weakMethod(method: F): WeakMethod<F> = weakMethod(
  * Python: `weakref.WeakMethod(c.method, callback)`.
  *
  * > The callback runs on the engine thread `weakref-reclaimer`; whatever it throws goes to the
- * > unraisable hook. It must not capture the receiver, or the receiver never dies.
+ * > unraisable hook. It must not capture the receiver, or the receiver never dies: a callback that
+ * > holds it in one of its fields is refused.
  *
- * @throws IllegalArgumentException if [method] is not a bound reference to a function, or its
- *   receiver is a JDK value-based object
+ * @throws IllegalArgumentException if [method] is not a bound reference to a function, its
+ *   receiver is a JDK value-based object, or [callback] captured the receiver
  */
 public fun <F : KFunction<*>> weakMethod(method: F, callback: (WeakMethod<F>) -> Unit): WeakMethod<F> =
-    weakMethod(method, Consumer<WeakMethod<F>> { callback(it) })
+    weakMethod(method, Consumer<WeakMethod<F>> { callback(it) }, callback)
 
-private fun <F : KFunction<*>> weakMethod(method: F, callback: Consumer<WeakMethod<F>>?): WeakMethod<F> {
+/** [checked] is the callback as the caller wrote it, which the capture check inspects. */
+private fun <F : KFunction<*>> weakMethod(
+    method: F,
+    callback: Consumer<WeakMethod<F>>?,
+    checked: Any? = callback,
+): WeakMethod<F> {
   val reference = method as? CallableReference
       ?: throw IllegalArgumentException(
           "weakMethod needs a bound function reference such as c::method, not ${method.javaClass.name}")
@@ -62,7 +68,7 @@ private fun <F : KFunction<*>> weakMethod(method: F, callback: Consumer<WeakMeth
   }
   val binder = MethodBinder.of(reference)
   @Suppress("UNCHECKED_CAST")
-  return WeakMethod.of(receiver, binder as Function<Any, F>, callback)
+  return WeakMethod.of(receiver, binder as Function<Any, F>, callback, checked)
 }
 
 /**

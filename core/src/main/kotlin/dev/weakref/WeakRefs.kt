@@ -27,12 +27,14 @@ public fun <T : Any> T.weakRef(): WeakRef<T> = WeakRef.of(this)
  * Python: `weakref.ref(obj, callback)`.
  *
  * > The callback runs on the engine thread `weakref-reclaimer`, newest reference first; whatever it
- * > throws goes to the unraisable hook. It must not capture this object, or the object never dies.
+ * > throws goes to the unraisable hook. It must not capture this object, or the object never dies:
+ * > a callback that holds it in one of its fields is refused.
  *
- * @throws IllegalArgumentException if this is a boxed primitive or another JDK value-based object
+ * @throws IllegalArgumentException if this is a boxed primitive or another JDK value-based object,
+ *   or if [callback] captured this object (the message names the field)
  */
 public fun <T : Any> T.weakRef(callback: (WeakRef<T>) -> Unit): WeakRef<T> =
-    WeakRef(this, KotlinCallback(callback))
+    WeakRef.ofAdapted(this, KotlinCallback(callback), callback)
 
 /**
  * Returns the referent of this [WeakRef], or `null` after it was reclaimed. Same as [WeakRef.get].

@@ -20,11 +20,19 @@ public final class ChildJvm {
 
   /** Runs {@code mainClass} in a child JVM ({@code -Xmx256m -XX:+UseSerialGC}) and waits for it. */
   public static Result run(Class<?> mainClass) throws IOException, InterruptedException {
+    return run(mainClass, new String[0]);
+  }
+
+  /** Like {@link #run(Class)}, with more JVM options after those two. */
+  public static Result run(Class<?> mainClass, String... jvmOptions)
+      throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path err = Files.createTempFile("weakref-child", ".err");
     try {
-      Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:+UseSerialGC",
-          "-cp", System.getProperty("java.class.path"), mainClass.getName())
+      List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC"));
+      command.addAll(List.of(jvmOptions));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+      Process p = new ProcessBuilder(command)
           .redirectError(err.toFile())
           .start();
       p.getOutputStream().close();

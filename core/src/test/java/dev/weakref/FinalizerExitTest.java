@@ -49,4 +49,52 @@ final class FinalizerExitTest {
     assertTrue(byThread.getOrDefault("weakref-reclaimer", 0) >= n / 8, byThread.toString());
     assertTrue(byThread.getOrDefault("weakref-atexit", 0) >= n / 2, byThread.toString());
   }
+
+  @Test
+  void exit_calledByAFinalizerRunByCall_doesNotWaitForItsOwnThread() throws Exception {
+    assertExitDoesNotWaitForTheExitingFunction(
+        FinalizerExitInFunctionChild.ByCall.class, "exit from call on main");
+  }
+
+  @Test
+  void exit_calledByAFinalizerRunAtReclaim_doesNotWaitForItsOwnThread() throws Exception {
+    assertExitDoesNotWaitForTheExitingFunction(
+        FinalizerExitInFunctionChild.AtReclaim.class, "exit from reclaim on weakref-reclaimer");
+  }
+
+  /**
+   * With a listener, the exit hook also waits (at most two seconds) for the engine to deliver the
+   * at-exit finalizer's event: it must not when the engine thread is the one exiting (it used to
+   * wait all of it).
+   */
+  @Test
+  void exit_calledByAFinalizerRunAtReclaimWhileListening_doesNotWaitForEventDelivery()
+      throws Exception {
+    assertExitDoesNotWaitForTheExitingFunction(FinalizerExitInFunctionChild.ListeningAtReclaim.class,
+        "exit from reclaim on weakref-reclaimer", 1000);
+  }
+
+  private static void assertExitDoesNotWaitForTheExitingFunction(Class<?> child, String first)
+      throws Exception {
+    assertExitDoesNotWaitForTheExitingFunction(
+        child, first, FinalizerRef.EXIT_WAIT_SECONDS * 1000L / 2);
+  }
+
+  /**
+   * The function that called {@code System.exit} is running (it never returns), so the exit hook
+   * must not wait for it: the hook runs the other live finalizer and ends well within the in-flight
+   * wait of {@link FinalizerRef#EXIT_WAIT_SECONDS} (it used to wait all of it).
+   */
+  private static void assertExitDoesNotWaitForTheExitingFunction(
+      Class<?> child, String first, long maxMs) throws Exception {
+    ChildJvm.Result r = ChildJvm.run(child);
+    assertEquals(3, r.exitCode(), r.stderr());
+    List<String> out = r.stdout();
+    assertEquals(4, out.size(), out + " stderr: " + r.stderr());
+    assertEquals(first, out.get(0));
+    assertEquals("at exit: other finalizer", out.get(1));
+    assertEquals("exit hook done, gave up waiting: false", out.get(2));
+    long ms = Long.parseLong(out.get(3).substring("exit hook took ms ".length()));
+    assertTrue(ms < maxMs, "exit hook took " + ms + " ms");
+  }
 }

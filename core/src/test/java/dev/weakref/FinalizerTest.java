@@ -13,6 +13,7 @@ import dev.weakref.engine.UnraisableHook;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -134,6 +135,19 @@ final class FinalizerTest {
     Finalizer<String> f = Finalizer.of(new Resource("r"), a -> a[0] + "/" + a[1], args);
     args[0] = "changed";
     assertEquals("a/null", f.call());
+  }
+
+  @Test
+  void of_aThreadAsTheRunnable_isAliveUntilCalled_andRunsItsRunMethod() {
+    AtomicInteger runs = new AtomicInteger();
+    Thread t = new Thread(runs::incrementAndGet); // never started: run() is just a method here
+    Resource r = new Resource("r");
+    Finalizer<Void> f = Finalizer.of(r, t);
+    assertTrue(f.isAlive());
+    assertSame(t, Objects.requireNonNull(f.peek()).func());
+    assertNull(f.call());
+    assertEquals(1, runs.get());
+    assertFalse(f.isAlive());
   }
 
   @Test

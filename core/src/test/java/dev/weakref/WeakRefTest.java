@@ -314,9 +314,19 @@ final class WeakRefTest {
     java.lang.ref.SoftReference<Object> soft = new java.lang.ref.SoftReference<>(o);
     WeakRef<Object> wr = new WeakRef<>(o);
     o = null;
-    Reclaimer.collect(); // a soft reference is cleared only under memory pressure
+    Reclaimer.collect();
     Object viaSoft = soft.get();
-    org.junit.jupiter.api.Assertions.assertNotNull(viaSoft);
+    // Serial, Parallel, G1 and ZGC clear a soft reference only under memory pressure; Shenandoah
+    // clears them all on System.gc() (run under -Pcollectors). Whatever the collector did, the
+    // weak ref agrees with the soft one: it returns the referent while that is softly reachable.
+    if (!shenandoah()) {
+      org.junit.jupiter.api.Assertions.assertNotNull(viaSoft);
+    }
     assertSame(viaSoft, wr.get());
+  }
+
+  private static boolean shenandoah() {
+    return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .anyMatch(gc -> gc.getName().startsWith("Shenandoah"));
   }
 }

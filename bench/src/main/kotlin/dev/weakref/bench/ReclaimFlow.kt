@@ -4,9 +4,11 @@ package dev.weakref.bench
 
 import dev.weakref.WeakRef
 import dev.weakref.bench.report.HarnessResults
+import dev.weakref.coroutines.ReclaimQueue
 import dev.weakref.coroutines.reclaimEvents
 import dev.weakref.engine.ReclaimListener
 import dev.weakref.engine.Reclaimer
+import java.lang.ref.Cleaner
 import java.lang.ref.Reference
 import java.lang.ref.ReferenceQueue
 import java.lang.ref.WeakReference
@@ -23,15 +25,22 @@ import kotlinx.coroutines.runBlocking
 /*
  * Flow emission, a plain harness like ReclaimThroughput: n objects, each with a reference that is
  * kept, are dropped at once; a trial times from the drop to the last event delivered, and reports
- * events per second (millions). Four ways, each trial runs all four in an order that rotates:
+ * events per second (millions). Five ways, each trial runs all five in an order that rotates:
  *
+ *   flow_reclaimQueue           ours: ReclaimQueue.register(o, tag) per object (the queue is the
+ *                               only holder of the registrations), reclaimed collected in runBlocking
  *   flow_reclaimEvents          ours: WeakRef per object, reclaimEvents() collected in runBlocking
  *   flow_referenceQueueChannel  peer: WeakReference + ReferenceQueue, a thread drains the queue into
  *                               an unlimited kotlinx Channel, collected as receiveAsFlow()
  *   direct_reclaimListener      ours without coroutines: Reclaimer.addListener counts on the engine
  *   direct_referenceQueue       peer without coroutines: the draining thread counts
  *
- * The flow pair is what a coroutine user gets; the direct pair isolates the engine from the channel.
+ * The flow rows are what a coroutine user gets; the direct pair isolates the engine from the channel.
+ *
+ * Then the retained bytes per registration, by heap deltas after full collections as in RefMemory
+ * (run with -XX:+UseSerialGC -XX:MarkSweepDeadRatio=0): ReclaimQueue.register(o, tag) against
+ * Cleaner.register(o, action), a million objects allocated before the baseline, one shared tag and
+ * one shared action, so that both figures are the mechanism's own bytes.
  * Run: java -Xmx2g -cp bench/target/benchmarks.jar dev.weakref.bench.ReclaimFlow [out.json] [trials [n]]
  * (defaults 5 trials, 200,000 objects).
  */
@@ -43,6 +52,7 @@ private class Payload
 private class Probe
 
 private enum class Way(val label: String, val ours: Boolean) {
+  FLOW_QUEUE("flow_reclaimQueue", true),
   FLOW_OURS("flow_reclaimEvents", true),
   FLOW_PEER("flow_referenceQueueChannel", false),
   DIRECT_OURS("direct_reclaimListener", true),
@@ -83,8 +93,68 @@ public fun main(args: Array<String>) {
       out.add("dev.weakref.bench.ReclaimFlowBenchmark.${way.label}", "Mevents/s",
           *results.getValue(way).toDoubleArray())
     }
+    memory(out)
     out.write(json)
+  } else {
+    memory(HarnessResults())
   }
+}
+
+/**
+ * Collects [queue] in a coroutine on a daemon thread until the queue is closed: the collector of
+ * `ReclaimQueueBenchmark`, which is Java.
+ *
+ * @param queue the queue to collect
+ * @return the thread, which ends once the queue is closed and empty
+ */
+public fun collectInBackground(queue: ReclaimQueue<*>): Thread =
+    thread(isDaemon = true, name = "reclaimQueue-collector") {
+      runBlocking { queue.reclaimed.collect {} }
+    }
+
+/** The one tag of every registration of the memory measurement: its bytes are the caller's. */
+private val TAG = Any()
+private val MEMORY_CLEANER: Cleaner = Cleaner.create()
+private val NOTHING = Runnable {}
+
+/** Adds the bytes-per-registration rows: ReclaimQueue against Cleaner, 3 trials each. */
+private fun memory(out: HarnessResults) {
+  val n = 1_000_000
+  val objects = Array(n) { Any() }
+  for ((label, register) in listOf<Pair<String, (Any) -> Any?>>(
+      "reclaimQueue" to { o -> QUEUE_FOR_MEMORY.register(o, TAG) },
+      "cleaner" to { o -> MEMORY_CLEANER.register(o, NOTHING) },
+  )) {
+    val trials = DoubleArray(3)
+    for (t in trials.indices) {
+      val keep = arrayOfNulls<Any>(n)
+      val before = usedAfterGc()
+      for (i in 0 until n) keep[i] = register(objects[i])
+      val after = usedAfterGc()
+      Reference.reachabilityFence(keep)
+      trials[t] = (after - before) / n.toDouble() // keep is in the baseline
+      if (label == "reclaimQueue") {
+        QUEUE_FOR_MEMORY.close() // drops the registrations
+        QUEUE_FOR_MEMORY = ReclaimQueue()
+      } else {
+        for (c in keep) (c as Cleaner.Cleanable).clean()
+      }
+    }
+    println(String.format("  bytesPerRegistration %-14s %.1f B %s", label, median(trials.toList()),
+        trials.contentToString()))
+    out.add("dev.weakref.bench.ReclaimQueueMemoryBenchmark.bytesPerRegistration_$label", "B/registration",
+        *trials)
+  }
+  Reference.reachabilityFence(objects)
+}
+
+private var QUEUE_FOR_MEMORY = ReclaimQueue<Any>()
+
+private fun usedAfterGc(): Long {
+  Reclaimer.collect()
+  Reclaimer.collect()
+  val rt = Runtime.getRuntime()
+  return rt.totalMemory() - rt.freeMemory()
 }
 
 /** One trial: returns millions of events delivered per second, from the drop to the last one. */
@@ -96,7 +166,16 @@ private fun trial(way: Way, n: Int): Double {
   val threads = ArrayList<Thread>()
   var listener: ReclaimListener? = null
   var channel: Channel<Any>? = null
+  var reclaimQueue: ReclaimQueue<Any>? = null
   when (way) {
+    Way.FLOW_QUEUE -> {
+      val q = ReclaimQueue<Any>()
+      reclaimQueue = q
+      threads += thread(isDaemon = true, name = "flow-collector") {
+        runBlocking { q.reclaimed.first { received.incrementAndGet() == n } }
+        done.countDown()
+      }
+    }
     Way.FLOW_OURS -> {
       val subscribed = CountDownLatch(1)
       threads += thread(isDaemon = true, name = "flow-collector") {
@@ -140,7 +219,11 @@ private fun trial(way: Way, n: Int): Double {
   for (i in 0 until n) {
     val o = Payload()
     objects[i] = o
-    refs[i] = if (way.ours) WeakRef(o) else WeakReference(o, queue)
+    when {
+      reclaimQueue != null -> reclaimQueue.register(o, TAG)
+      way.ours -> refs[i] = WeakRef(o)
+      else -> refs[i] = WeakReference(o, queue)
+    }
   }
   objects.fill(null)
   val t0 = System.nanoTime()
@@ -161,6 +244,7 @@ private fun trial(way: Way, n: Int): Double {
   Reference.reachabilityFence(refs)
   listener?.let { Reclaimer.removeListener(it) }
   channel?.close()
+  reclaimQueue?.close()
   for (t in threads) {
     t.interrupt() // the drainer blocks in queue.remove(); the collectors have finished
     t.join()

@@ -4,9 +4,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -23,11 +23,27 @@ import org.jspecify.annotations.Nullable;
  * {@code collect()} gives that up for the certainty of reaching its sentinel. Each callback runs
  * inside its own {@code try}; whatever it throws goes to the unraisable hook, and the loop itself
  * catches everything, so the thread never dies of a callback.
+ *
+ * <p><b>Nothing taken is lost.</b> The batch is worked through with a cursor kept in a field, and a
+ * reference leaves the batch only as it is processed: a {@code collect()} called by a callback
+ * ({@link #collectNested}) goes on with the same batch and cursor, so nothing is run twice and
+ * nothing skipped; an {@link OutOfMemoryError} while the batch grows first processes what the batch
+ * holds, then reuses its array; one while re-creating the {@link Canary} is retried at the next batch
+ * or within {@link #RETRY_MS} ms, and the collection it announced is swept all the same.
+ *
+ * <p><b>What a callback leaves on the thread does not outlive it.</b> After each callback the loop
+ * clears the thread's interrupt status and resets its context class loader to {@code null}.
+ * Thread-locals cannot be erased without opening {@code java.base}, so after a batch that ran user
+ * code the loop hands its work to a fresh thread ({@link Reclaimer#handOver}) and lets this one end,
+ * which drops its thread-locals: at once when a {@code collect()} waits (the new thread signals the
+ * sentinels only once the old one has ended, so {@code collect()} returns with the thread-locals
+ * gone), otherwise once {@link #HANDOVER_MS} ms have passed since user code first ran on the thread,
+ * whether the engine is busy or idle. So a thread is started at most every {@link #HANDOVER_MS} ms
+ * plus once per {@code collect()}, never per callback.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
   private final Registry registry;
-  final CopyOnWriteArrayList<ReclaimListener> listeners = new CopyOnWriteArrayList<>();
 
   /** At most this many references per batch while no collect() waits: see the class comment. */
   static final int BATCH_MAX = 256;
@@ -37,9 +53,39 @@ final class ReclaimLoop implements Runnable {
    * sentinel at its bottom.
    */
   final AtomicInteger collectors = new AtomicInteger();
+  /**
+   * How deep {@code collect()} calls made by callbacks may nest: a callback's {@code collect()} runs
+   * callbacks, which may call {@code collect()} in turn, up to this depth; one more throws.
+   */
+  static final int MAX_NESTED_COLLECTS = 8;
+  /** How long user code's thread-locals may stay on an engine thread that no collect() waits for. */
+  static final long HANDOVER_MS = 1000;
+  /** How soon a failed Canary allocation is retried when no batch comes before. */
+  static final long RETRY_MS = 100;
+
+  /*
+   * Engine-thread state. A handover to a fresh thread publishes it through Thread.start(), and the
+   * new thread reads it only after join() on the old one.
+   */
   /** The batch being processed; replaced after growing past BATCH_MAX, not to keep a big array. */
   private List<Reference<?>> batch = new ArrayList<>(BATCH_MAX);
-  private final List<Sentinel> sentinels = new ArrayList<>();
+  /** The index of the batch's next reference to process: shared by nested collect()s. */
+  private int cursor;
+  /** Whether the last fill of the batch found the queue empty. */
+  private boolean drained;
+  /** Sentinels taken off the queue and not yet signalled, linked through Sentinel.nextTaken. */
+  private @Nullable Sentinel sentinels;
+  /** How many collect() calls made by callbacks are running on this thread, one inside the other. */
+  private int nested;
+  /** Whether user code (a callback, an engine reference, a listener) ran on the current thread. */
+  private boolean userCodeRan;
+  /** System.nanoTime() of the batch in which user code first ran on the current thread. */
+  private long userCodeSince;
+
+  /** Test seam: how many Canary allocations are still to fail with an injected OutOfMemoryError. */
+  static final AtomicInteger canaryFaults = new AtomicInteger();
+  /** Test seam: how many batch growths past BATCH_MAX are still to fail the same way. */
+  static final AtomicInteger growthFaults = new AtomicInteger();
 
   /*
    * Written by the engine thread only, with opaque stores (no fence: these are paid per callback);
@@ -90,16 +136,35 @@ final class ReclaimLoop implements Runnable {
   private void starting(Object what) {
     CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
     RUNNING.setOpaque(this, what);
+    userCodeRan = true;
   }
 
   private void finishedRunning() {
     RUNNING.setOpaque(this, (Object) null);
+    afterUserCode();
   }
-  private long sequence;
 
-  /** Cleared by every collection; tells the loop when to sweep dropped handles' cells. */
+  /**
+   * Takes back from user code what it may have left on the thread: the interrupt status (the next
+   * callback would get an InterruptedException) and the context class loader (it would be pinned).
+   * A field read and a volatile read when nothing was left.
+   */
+  static void afterUserCode() {
+    Thread self = Thread.currentThread();
+    if (self.isInterrupted()) {
+      Thread.interrupted();
+    }
+    if (self.getContextClassLoader() != null) {
+      self.setContextClassLoader(null);
+    }
+  }
+
+  /**
+   * Cleared by every collection; tells the loop when to sweep dropped handles' cells. Null after an
+   * OutOfMemoryError while re-creating it, until a retry succeeds.
+   */
   @SuppressWarnings("unused")
-  private Canary canary;
+  private @Nullable Canary canary;
 
   private final Sweeper sweeper;
 
@@ -119,9 +184,9 @@ final class ReclaimLoop implements Runnable {
 
   @Override
   public void run() {
-    for (;;) {
+    for (boolean going = true; going; ) {
       try {
-        drainOnce();
+        going = drainOnce();
       } catch (InterruptedException e) {
         // Nobody may stop the engine by interrupting it: the refs it serves outlive any caller.
         Thread.interrupted();
@@ -131,57 +196,204 @@ final class ReclaimLoop implements Runnable {
     }
   }
 
-  private void drainOnce() throws InterruptedException {
-    // A full batch ended with sentinels waiting: look whether the queue is empty before blocking.
-    Reference<?> r = sentinels.isEmpty() ? queue.remove() : queue.poll();
-    if (r == null) {
-      signalSentinels();
-      return;
+  /**
+   * Takes one batch off the queue and processes it.
+   *
+   * @return false once the work was handed to a fresh thread: this one must end
+   */
+  private boolean drainOnce() throws InterruptedException {
+    if (canary == null) {
+      renewCanary();
     }
-    boolean drained = false;
-    int max = collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE;
-    try {
-      do {
-        batch.add(r);
-      } while (batch.size() < max && (r = queue.poll()) != null);
-      drained = r == null;
-      batchStarted = System.nanoTime();
-      setPending(batch.size());
-      for (int i = 0; i < batch.size(); i++) {
-        Reference<?> ref = batch.get(i);
-        batch.set(i, null); // done with it: what it holds need not wait for the end of the batch
-        try {
-          process(ref);
-        } catch (Throwable t) {
-          Reclaimer.reportUnraisable(t, ref); // a bug of ours: report it and go on with the batch
+    Reference<?> r;
+    if (sentinels != null) {
+      r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
+      if (r == null) {
+        if (userCodeRan && Reclaimer.handOver()) {
+          return false; // the new thread signals them once this one has ended, as below
         }
-        setPending(pending - 1);
-      }
-    } finally {
-      if (batch.size() > BATCH_MAX) {
-        batch = new ArrayList<>(BATCH_MAX);
-      } else {
-        batch.clear();
-      }
-      setPending(0);
-      if (drained) {
         signalSentinels();
+        return true;
       }
+    } else if (userCodeRan || canary == null) {
+      long wait = canary == null ? RETRY_MS : HANDOVER_MS;
+      if (userCodeRan) {
+        wait = Math.min(wait, HANDOVER_MS - (System.nanoTime() - userCodeSince) / 1_000_000);
+      }
+      r = queue.remove(Math.max(1, wait));
+      if (r == null) {
+        return !(userCodeRan && handOverDue() && Reclaimer.handOver());
+      }
+    } else {
+      r = queue.remove();
+    }
+    try {
+      fill(r, collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE);
+      batchStarted = System.nanoTime();
+      processBatch();
+    } finally {
+      if (cursor == batch.size()) { // always, but for an Error thrown outside any callback
+        if (batch.size() > BATCH_MAX) {
+          batch = new ArrayList<>(BATCH_MAX);
+        } else {
+          batch.clear();
+        }
+        cursor = 0;
+      }
+      setPending(batch.size() - cursor);
+    }
+    ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
+    if (ReclaimEvents.takeListenersRan()) {
+      userCodeRan = true; // a listener is user code too: see the handover in the class comment
+    }
+    if (userCodeRan && userCodeSince == 0) {
+      userCodeSince = batchStarted | 1; // never 0
+    }
+    if (drained && sentinels != null) {
+      if (userCodeRan && Reclaimer.handOver()) {
+        return false; // the new thread signals them once this one has ended: see the class comment
+      }
+      signalSentinels();
+    } else if (userCodeRan && handOverDue() && Reclaimer.handOver()) {
+      return false;
+    }
+    return true;
+  }
+
+  private boolean handOverDue() {
+    return System.nanoTime() - userCodeSince >= HANDOVER_MS * 1_000_000;
+  }
+
+  /** Resets the per-thread state before the work goes to a fresh thread; engine thread only. */
+  void handingOver() {
+    userCodeRan = false;
+    userCodeSince = 0;
+  }
+
+  /**
+   * Adds {@code r}, then what the queue holds, to the batch until it has {@code max} references;
+   * sets {@link #drained}. An OutOfMemoryError while the batch grows loses nothing: what the batch
+   * holds is processed first, then the batch is emptied and filling goes on in its array.
+   */
+  private void fill(Reference<?> r, int max) {
+    do {
+      try {
+        if (batch.size() >= BATCH_MAX && growthFaults.get() > 0
+            && growthFaults.getAndDecrement() > 0) {
+          throw new OutOfMemoryError("injected by a test: the batch cannot grow");
+        }
+        batch.add(r);
+      } catch (OutOfMemoryError e) {
+        processBatch(); // frees no memory, but makes the batch's array reusable
+        batch.clear();
+        cursor = 0;
+        batch.add(r); // within the array's capacity: allocates nothing
+      }
+    } while (batch.size() - cursor < max && (r = queue.poll()) != null);
+    drained = r == null;
+    setPending(batch.size() - cursor);
+  }
+
+  /**
+   * Processes the batch from the cursor to its end. Re-entrant: a callback's collect() goes on with
+   * the same cursor, so what it processes the outer call does not see again.
+   */
+  private void processBatch() {
+    while (cursor < batch.size()) {
+      int i = cursor++;
+      Reference<?> ref = batch.get(i);
+      batch.set(i, null); // done with it: what it holds need not wait for the end of the batch
+      try {
+        process(ref);
+      } catch (Throwable t) {
+        Reclaimer.reportUnraisable(t, ref); // a bug of ours: report it and go on with the batch
+      }
+      setPending(batch.size() - cursor);
     }
   }
 
   /** Tells collect() that everything enqueued before its sentinels has been processed. */
   private void signalSentinels() {
-    for (Sentinel s : sentinels) {
+    for (Sentinel s = sentinels; s != null; ) {
+      Sentinel next = s.nextTaken;
+      s.nextTaken = null;
       s.done.countDown();
+      s = next;
     }
-    sentinels.clear();
+    sentinels = null;
+  }
+
+  /**
+   * {@code collect()} called by a callback, on this thread: forces the collection and processes
+   * what it caused right here, re-entrantly, the rest of the current batch first, with the same
+   * proof of completion as {@link Reclaimer#collect(Duration)} (see there). It signals no sentinel:
+   * those of {@code collect()} calls on other threads wait until the callbacks on this thread's
+   * stack have returned too, at the end of the outermost batch.
+   *
+   * @throws IllegalStateException past {@link #MAX_NESTED_COLLECTS} nested calls, on timeout, or
+   *     if the thread was interrupted (by the callback itself: nobody else can)
+   */
+  void collectNested(Duration timeout, long deadline) {
+    if (nested >= MAX_NESTED_COLLECTS) {
+      throw new IllegalStateException("collect() called from a callback nested "
+          + (nested + 1) + " deep on the weakref-reclaimer thread: at most "
+          + MAX_NESTED_COLLECTS + " collect() calls may run one inside the other's callbacks");
+    }
+    nested++;
+    collectors.incrementAndGet();
+    try {
+      System.gc();
+      for (int round = 1; round <= 2; round++) {
+        Sentinel sentinel = new Sentinel(queue);
+        int gcs = 0;
+        // Done once this thread has taken the sentinel, then found the queue empty with everything
+        // it took processed. The sentinels of collect() calls waiting on other threads are left for
+        // the outermost batch to signal: the callback that called this one has not returned yet.
+        for (boolean empty = false; !(sentinel.taken && empty); ) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException(Reclaimer.timeoutMessage(timeout, sentinel, gcs + 1,
+                "the reference handler has not handed this thread the collection's references"));
+          }
+          if (!sentinel.refersTo(null) || gcs == 0) {
+            System.gc();
+            gcs++;
+          }
+          processBatch(); // the rest of the batch the calling callback belongs to, first
+          Reference<?> r = queue.remove(20);
+          if (r == null) {
+            drained = true;
+            empty = true; // and everything taken has been processed
+          } else {
+            fill(r, Integer.MAX_VALUE);
+            processBatch();
+            empty = drained;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("collect() interrupted", e);
+    } finally {
+      collectors.decrementAndGet();
+      nested--;
+    }
+  }
+
+  private void renewCanary() {
+    try {
+      if (canaryFaults.get() > 0 && canaryFaults.getAndDecrement() > 0) {
+        throw new OutOfMemoryError("injected by a test: no Canary");
+      }
+      canary = new Canary(queue);
+    } catch (OutOfMemoryError e) {
+      canary = null; // retried at the next batch, or within RETRY_MS: see drainOnce
+    }
   }
 
   private void process(Reference<?> ref) {
     if (ref instanceof Canary) {
-      canary = new Canary(queue);
-      sweeper.afterCollection();
+      renewCanary();
+      sweeper.afterCollection(); // this collection is swept even if the next Canary failed
     } else if (ref instanceof Slot slot) {
       reclaim(slot);
     } else if (ref instanceof EngineReference<?> engineRef) {
@@ -194,11 +406,13 @@ final class ReclaimLoop implements Runnable {
         finishedRunning();
       }
     } else if (ref instanceof Sentinel sentinel) {
-      sentinels.add(sentinel);
+      sentinel.taken = true;
+      sentinel.nextTaken = sentinels; // linked, not added to a list: taking one allocates nothing
+      sentinels = sentinel;
     }
   }
 
-  /** Runs the callbacks of a reclaimed referent, newest registration first, then the listeners. */
+  /** Runs the callbacks of a reclaimed referent, newest registration first, then reports it. */
   private void reclaim(Slot slot) {
     registry.remove(slot);
     int fired = 0;
@@ -220,15 +434,6 @@ final class ReclaimLoop implements Runnable {
     }
     Class<?> type = slot.type;
     slot.clearAfterReclaim();
-    if (!listeners.isEmpty() && type != null) {
-      ReclaimEvent event = new ReclaimEvent(type, slot.hash, fired, ++sequence);
-      for (ReclaimListener l : listeners) {
-        try {
-          l.onReclaim(event);
-        } catch (Throwable t) {
-          Reclaimer.reportUnraisable(t, l);
-        }
-      }
-    }
+    ReclaimEvents.referentReclaimed(type, slot.hash, fired);
   }
 }

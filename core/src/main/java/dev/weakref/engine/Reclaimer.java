@@ -1,5 +1,6 @@
 package dev.weakref.engine;
 
+import dev.weakref.ReclaimRegistration;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.time.Duration;
@@ -23,6 +24,11 @@ import org.jspecify.annotations.Nullable;
  * the collector's or a caller's thread. Whatever a callback throws goes to the
  * {@linkplain #setUnraisableHook unraisable hook} and never stops the next callback. The thread has
  * no context class loader and inherits no thread-locals, so it pins no application class loader.
+ * What a callback leaves on it does not outlive the callback for long: the interrupt status and
+ * the context class loader are reset after each callback, and the thread itself, with whatever
+ * thread-locals user code set on it, is replaced by a fresh one of the same name before a
+ * {@link #collect()} that ran user code returns, and otherwise within about a second after user
+ * code ran (see {@code ReclaimLoop}).
  *
  * <p>Memory consistency effects: actions in a thread before it creates a reference with a callback
  * <i>happen-before</i> that callback runs on the engine thread, and actions of a callback
@@ -167,6 +173,11 @@ public final class Reclaimer {
     return QUEUE;
   }
 
+  /** The engine's loop; for tests of the engine. */
+  static ReclaimLoop loop() {
+    return LOOP;
+  }
+
   /** Whether the registry has a record for {@code referent}; for tests of the engine. */
   static boolean hasRecord(Object referent) {
     return REGISTRY.find(referent, System.identityHashCode(referent)) != null;
@@ -178,10 +189,12 @@ public final class Reclaimer {
    * Forces a garbage collection and returns once every reference it cleared has been processed and
    * every callback it caused has run. Waits at most 30 seconds.
    *
-   * <p>Python: {@code gc.collect()}. Meant for tests: they call this instead of sleeping.
+   * <p>Python: {@code gc.collect()}. Meant for tests: they call this instead of sleeping. It may be
+   * called from a callback (or a finalizer, a listener): see {@link #collect(Duration)}.
    *
-   * @throws IllegalStateException if that did not happen in time; the message says what is still
-   *     pending (the collector not clearing anything, or a callback still running)
+   * @throws IllegalStateException if that did not happen in time, or cannot happen because explicit
+   *     collections are disabled; the message says what is still pending (the collector not clearing
+   *     anything, or a callback still running)
    */
   public static void collect() {
     collect(DEFAULT_TIMEOUT);
@@ -190,30 +203,57 @@ public final class Reclaimer {
   /**
    * Like {@link #collect()}, with a bound of your choosing.
    *
+   * <p><b>From a callback.</b> On the engine thread (in a callback, a finalizer, a listener or the
+   * unraisable hook) this forces the collection and runs what it caused right there, re-entrantly,
+   * in the usual order: first the rest of the batch the calling callback belongs to, then the
+   * references the collection cleared, each callback once; then it returns to the calling callback
+   * (older callbacks of the calling callback's own referent run after that, as they would have).
+   * Such calls may nest 8 deep (a callback run by a nested
+   * {@code collect()} calling {@code collect()} again, and so on); the next one throws
+   * {@link IllegalStateException} naming the depth, which the calling callback may catch (if it
+   * does not, the unraisable hook gets it, as for anything a callback throws).
+   *
    * @param timeout how long to wait at most
-   * @throws IllegalStateException if the collection or its callbacks did not finish in time, or if
-   *     called from a callback on the engine thread (which would wait for itself)
+   * @throws IllegalStateException if the collection or its callbacks did not finish in time, if
+   *     {@code -XX:+DisableExplicitGC} is set (at once: no collection could be forced), or past the
+   *     nesting bound above
    */
   public static void collect(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (ExplicitGc.disabled()) {
+      throw new IllegalStateException("collect() failed at once: " + GC_DISABLED);
+    }
     if (Thread.currentThread() == thread) {
-      throw new IllegalStateException(
-          "collect() called on the weakref-reclaimer thread (from a callback): it would wait for itself");
+      LOOP.collectNested(timeout, deadline);
+      return;
     }
     ensureRunning();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    // Two rounds: the reference handler enqueues one GC's references as a batch, and finishes that
-    // batch before it takes the next GC's. The second sentinel therefore reaches the queue only after
-    // everything the first collection cleared, and the loop signals it only once it has found the
-    // queue empty and processed everything it took before.
+    // Why a collection and then two rounds, each a sentinel and a collection. What must be proven
+    // is that every reference the first System.gc() (call it B) cleared has been enqueued and
+    // processed. B has put them on the JVM's pending list by the time it returns. The reference
+    // handler takes that list whole and enqueues it before it takes the next; but a list published
+    // while an earlier one is still pending is prepended to it (HotSpot links the newer list in
+    // front), so a later collection's references may reach the queue before B's.
+    // - Round 1's sentinel is created after B returned, so whatever collection clears it publishes
+    //   it after B's list: once the loop has taken it, the handler has taken B's list too (with it,
+    //   or before). But B's references may still be on their way, behind the sentinel.
+    // - Round 2's sentinel is created after that, so it is on a list the handler takes only after it
+    //   has enqueued all of B's list. The loop signals it only once it has found the queue empty
+    //   after taking it, and processed everything it took: B's references are processed.
+    // Two rounds alone, the first sentinel created before B, would rely on that sentinel being on
+    // B's own list; an unrelated collection that clears it between its creation and B breaks that:
+    // round 1 then ends with B's list maybe not taken, round 2's list can be merged in front of it,
+    // and collect() could return before B's references are processed. Hence the third collection.
     LOOP.collectors.incrementAndGet(); // the loop then drains whole queues: see ReclaimLoop
     try {
+      System.gc();
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(QUEUE);
         int gcs = 0;
         try {
           do {
             if (System.nanoTime() - deadline > 0) {
-              throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs));
+              throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs + 1, null));
             }
             if (!sentinel.refersTo(null) || gcs == 0) {
               System.gc();
@@ -230,11 +270,66 @@ public final class Reclaimer {
     }
   }
 
-  private static String timeoutMessage(Duration timeout, Sentinel sentinel, int gcs) {
+  private static final String GC_DISABLED = "-XX:+DisableExplicitGC is set, so System.gc() does"
+      + " nothing and the garbage collector clears no weakly-reachable object when asked to";
+
+  /** Reads {@code DisableExplicitGC}, which is manageable (can change at run time), when it can. */
+  private static final class ExplicitGc {
+    private static final @Nullable Object BEAN = bean();
+    /** From the command line, when the VM option cannot be read. */
+    private static final boolean FROM_ARGUMENTS = fromArguments();
+
+    private static @Nullable Object bean() {
+      try {
+        return java.lang.management.ManagementFactory.getPlatformMXBean(
+            com.sun.management.HotSpotDiagnosticMXBean.class);
+      } catch (Throwable t) { // no jdk.management module, or no HotSpot
+        return null;
+      }
+    }
+
+    private static boolean fromArguments() {
+      if (BEAN != null) {
+        return false;
+      }
+      try {
+        boolean disabled = false;
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+          if (a.equals("-XX:+DisableExplicitGC")) {
+            disabled = true;
+          } else if (a.equals("-XX:-DisableExplicitGC")) {
+            disabled = false; // the last one wins, as for the JVM
+          }
+        }
+        return disabled;
+      } catch (Throwable t) {
+        return false;
+      }
+    }
+
+    static boolean disabled() {
+      if (BEAN != null) {
+        try {
+          return Boolean.parseBoolean(((com.sun.management.HotSpotDiagnosticMXBean) BEAN)
+              .getVMOption("DisableExplicitGC").getValue());
+        } catch (Throwable t) {
+          return false; // no such option on this VM
+        }
+      }
+      return FROM_ARGUMENTS;
+    }
+  }
+
+  static String timeoutMessage(Duration timeout, Sentinel sentinel, int gcs,
+      @Nullable String onEngineThread) {
     String what;
     if (!sentinel.refersTo(null)) {
-      what = "the garbage collector has not cleared a weakly-reachable object after " + gcs
-          + " System.gc() calls (is -XX:+DisableExplicitGC set?)";
+      what = ExplicitGc.disabled()
+          ? GC_DISABLED
+          : "the garbage collector has not cleared a weakly-reachable object after " + gcs
+              + " System.gc() calls (is -XX:+DisableExplicitGC set?)";
+    } else if (onEngineThread != null) {
+      what = onEngineThread + " (collect() called from a callback on the weakref-reclaimer thread)";
     } else {
       Object running = LOOP.running();
       what = running != null
@@ -328,22 +423,31 @@ public final class Reclaimer {
   }
 
   /**
-   * Adds a listener told of every reclaimed referent that had tracked references.
+   * Adds a listener told of every reclaim: each referent of refs, proxies and {@code WeakMethod}s
+   * after its callbacks, each finalizer run, each weak container entry dropped (see
+   * {@link ReclaimEvent.Kind}). It is told only of what happens after this call; while no listener
+   * is registered, the engine does not even note events.
+   *
+   * <p>The same listener may be added more than once; each registration delivers every event once.
    *
    * @param listener the listener; runs on the engine thread
+   * @return the registration; closing it removes the listener (idempotent, thread-safe)
+   * @throws NullPointerException if {@code listener} is {@code null}
    */
-  public static void addListener(ReclaimListener listener) {
-    LOOP.listeners.add(Objects.requireNonNull(listener, "listener"));
+  public static ReclaimRegistration addListener(ReclaimListener listener) {
+    return ReclaimEvents.add(listener);
   }
 
   /**
-   * Removes a listener added with {@link #addListener}; does nothing if it is not registered.
+   * Removes the oldest registration of a listener equal to {@code listener} added with
+   * {@link #addListener}; does nothing if there is none. Closing the registration that
+   * {@code addListener} returned does the same for that very registration, and is preferred.
    *
    * @param listener the listener
    * @return whether it was registered
    */
   public static boolean removeListener(ReclaimListener listener) {
-    return LOOP.listeners.remove(listener);
+    return ReclaimEvents.remove(listener);
   }
 
   /**
@@ -366,12 +470,59 @@ public final class Reclaimer {
     return Thread.currentThread() == thread;
   }
 
-  @SuppressWarnings("removal") // AccessController: see the comment below
+  /** The current engine thread, or {@code null} before the engine first started. */
+  static @Nullable Thread engineThread() {
+    return thread;
+  }
+
   private static synchronized void ensureRunning() {
     Thread t = thread;
     if (t != null && t.isAlive()) {
       return;
     }
+    t = newEngineThread(LOOP);
+    t.start();
+    thread = t;
+  }
+
+  /**
+   * Hands the engine's work to a fresh thread, which starts once the calling one has ended: what
+   * user code left on the caller (thread-locals) is then unreachable. Engine thread only, between
+   * batches; the caller must return from {@link ReclaimLoop#run} at once if this succeeds.
+   *
+   * @return whether the new thread was started; if not (no memory for one), the caller goes on
+   */
+  static synchronized boolean handOver() {
+    Thread old = Thread.currentThread();
+    Thread[] predecessor = {old};
+    Thread t;
+    try {
+      t = newEngineThread(() -> {
+        awaitEnd(predecessor[0]);
+        predecessor[0] = null;
+        LOOP.run();
+      });
+      t.start();
+    } catch (Throwable e) { // OutOfMemoryError: unable to create a thread; try again later
+      return false;
+    }
+    LOOP.handingOver(); // read by the new thread only after join(): see ReclaimLoop
+    thread = t;
+    return true;
+  }
+
+  private static void awaitEnd(Thread predecessor) {
+    while (predecessor.isAlive()) {
+      try {
+        predecessor.join();
+      } catch (InterruptedException e) {
+        // Nobody may stop the engine by interrupting it: wait on.
+      }
+    }
+  }
+
+  @SuppressWarnings("removal") // AccessController: see the comment below
+  private static Thread newEngineThread(Runnable body) {
     ThreadGroup group = Thread.currentThread().getThreadGroup();
     while (group.getParent() != null) {
       group = group.getParent();
@@ -381,12 +532,11 @@ public final class Reclaimer {
     // application frames that happen to be on the stack: the thread must pin no application class
     // loader (a web app redeployed must be collectable), as the JDK's InnocuousThread and Guava do.
     ThreadGroup root = group;
-    t = java.security.AccessController.doPrivileged(
+    Thread t = java.security.AccessController.doPrivileged(
         (java.security.PrivilegedAction<Thread>) () ->
-            new Thread(root, LOOP, "weakref-reclaimer", 0, false));
+            new Thread(root, body, "weakref-reclaimer", 0, false));
     t.setDaemon(true);
     t.setContextClassLoader(null);
-    t.start();
-    thread = t;
+    return t;
   }
 }

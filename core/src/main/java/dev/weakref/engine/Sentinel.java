@@ -3,6 +3,7 @@ package dev.weakref.engine;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A weak reference to a throwaway object, used by {@link Reclaimer#collect} to learn that a
@@ -10,6 +11,10 @@ import java.util.concurrent.CountDownLatch;
  */
 final class Sentinel extends WeakReference<Object> {
   final CountDownLatch done = new CountDownLatch(1);
+  /** Whether the engine thread has taken this sentinel off the queue; engine thread only. */
+  boolean taken;
+  /** The sentinel taken before this one and not yet signalled; engine thread only. */
+  @Nullable Sentinel nextTaken;
 
   Sentinel(ReferenceQueue<Object> queue) {
     super(new Object(), queue);

@@ -60,6 +60,7 @@ public final class Demo {
     ProxyDemo.run();
     System.out.println();
     KotlinDemo.run();
+    CoroutinesKotlinDemo.run();
   }
 
   private static void refWalk() {

@@ -62,7 +62,8 @@ public final class Weakref {
    * @param <T> its type
    * @return a reference to {@code obj}
    * @throws NullPointerException if {@code obj} is {@code null}
-   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, or if
+   *     {@code callback} is {@code obj} or holds it in one of its fields (it could never die)
    */
   public static <T> WeakRef<T> ref(T obj, @Nullable Consumer<? super WeakRef<T>> callback) {
     return WeakRef.of(obj, callback);
@@ -326,7 +327,8 @@ public final class Weakref {
    * @return the proxy
    * @throws NullPointerException if {@code obj} or {@code type} is {@code null}
    * @throws IllegalArgumentException if {@code type} is not an interface or {@code obj} does not
-   *     implement it, or {@code obj} is a weak proxy or of a JDK value-based class
+   *     implement it, or {@code obj} is a weak proxy or of a JDK value-based class, or if
+   *     {@code callback} is {@code obj} or holds it in one of its fields (it could never die)
    */
   public static <I> I proxy(Object obj, Class<I> type, @Nullable Consumer<? super I> callback) {
     return dev.weakref.WeakProxy.of(obj, type, callback);
@@ -365,8 +367,8 @@ public final class Weakref {
    * @param <F> the bound function's type
    * @return a new weak method
    * @throws NullPointerException if {@code receiver} or {@code binder} is {@code null}
-   * @throws IllegalArgumentException if {@code binder} captured {@code receiver}, or
-   *     {@code receiver} is of a JDK value-based class
+   * @throws IllegalArgumentException if {@code binder} or {@code callback} captured
+   *     {@code receiver}, or {@code receiver} is of a JDK value-based class
    */
   public static <R, F> dev.weakref.WeakMethod<F> weakMethod(R receiver, java.util.function.Function<? super R, ? extends F> binder,
       @Nullable Consumer<? super dev.weakref.WeakMethod<F>> callback) {

@@ -1,0 +1,120 @@
+package dev.weakref.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weakref.WeakRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An {@link OutOfMemoryError} on the engine thread corrupts nothing and loses nothing: injected
+ * through the loop's test seams ({@link ReclaimLoop#growthFaults}, {@link ReclaimLoop#canaryFaults}),
+ * at the two allocations that used to lose work.
+ */
+final class ReclaimLoopFaultTest {
+
+  @AfterEach
+  void disarm() {
+    ReclaimLoop.growthFaults.set(0);
+    ReclaimLoop.canaryFaults.set(0);
+  }
+
+  /** An engine reference that runs {@code body} when processed. */
+  private static final class Probe extends EngineReference<Object> {
+    private final Runnable body;
+
+    Probe(Object referent, Runnable body) {
+      super(referent);
+      this.body = body;
+    }
+
+    @Override
+    protected void reclaimed() {
+      body.run();
+    }
+  }
+
+  /**
+   * The engine is held in a callback while a thousand references are put on its queue, with a
+   * collect() counted as waiting: its next batch takes them all and must grow past
+   * {@link ReclaimLoop#BATCH_MAX}, which fails once. Before, the references already in the batch were
+   * dropped: their callbacks never ran.
+   */
+  @Test
+  void oomeWhileTheBatchGrows_losesNoReferenceAlreadyTaken() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Object> referents = new ArrayList<>(); // strongly held: only enqueue() puts them on the queue
+    Object blockerReferent = new Object();
+    Probe blocker = new Probe(blockerReferent, () -> {
+      entered.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    });
+    int n = 1000;
+    AtomicInteger ran = new AtomicInteger();
+    List<Probe> probes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Object o = new Object();
+      referents.add(o);
+      probes.add(new Probe(o, ran::incrementAndGet));
+    }
+    assertTrue(blocker.enqueue());
+    assertTrue(entered.await(30, TimeUnit.SECONDS), "the engine did not take the blocker");
+    ReclaimLoop loop = Reclaimer.loop();
+    loop.collectors.incrementAndGet(); // as a waiting collect() does: the next batch is unbounded
+    try {
+      for (Probe p : probes) {
+        assertTrue(p.enqueue());
+      }
+      ReclaimLoop.growthFaults.set(1);
+    } finally {
+      release.countDown();
+    }
+    try {
+      Reclaimer.collect();
+    } finally {
+      loop.collectors.decrementAndGet();
+    }
+    assertEquals(0, ReclaimLoop.growthFaults.get(), "the batch never grew: the fault was not injected");
+    assertEquals(n, ran.get(), "references processed of the " + n + " taken");
+    assertEquals(n, referents.size());
+  }
+
+  /**
+   * The Canary, a weak reference the engine re-creates after every collection to learn of the next
+   * one, cannot be re-created once. Before, sweeping stopped for good: the bookkeeping of every ref
+   * dropped afterwards was kept forever.
+   */
+  @Test
+  void oomeWhileRecreatingTheCanary_sweepingGoesOnLater() {
+    ReclaimLoop.canaryFaults.set(1);
+    Reclaimer.collect(); // clears the Canary: re-creating it fails
+    assertEquals(0, ReclaimLoop.canaryFaults.get(), "the fault was not injected");
+    Object o = new Object();
+    makeAndDropRefs(o);
+    assertTrue(Reclaimer.hasRecord(o));
+    for (int i = 0; i < 3 && Reclaimer.hasRecord(o); i++) {
+      Reclaimer.collect();
+    }
+    assertFalse(Reclaimer.hasRecord(o), "the dropped refs' record was never swept");
+    assertEquals(0, Reclaimer.weakRefCount(o));
+  }
+
+  private static void makeAndDropRefs(Object o) {
+    for (int i = 0; i < 10; i++) {
+      new WeakRef<>(o);
+      new WeakRef<>(o, r -> {});
+    }
+  }
+}

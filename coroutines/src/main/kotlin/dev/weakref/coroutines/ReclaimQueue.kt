@@ -1,0 +1,234 @@
+package dev.weakref.coroutines
+
+import dev.weakref.engine.EngineReference
+import java.lang.ref.Reference
+import java.util.ArrayDeque
+import java.util.concurrent.ConcurrentLinkedQueue
+import kotlin.coroutines.resume
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.FlowCollector
+import kotlinx.coroutines.suspendCancellableCoroutine
+
+/**
+ * A reference queue as a hot [Flow]: [register] an object with a tag of yours, and [reclaimed] emits
+ * the tag once the garbage collector has reclaimed the object.
+ *
+ * Python has no counterpart; this is `java.lang.ref.ReferenceQueue` for coroutines, without a
+ * thread per queue. A registration holds the object only weakly and its tag strongly, until the tag
+ * is delivered. The tags wait in the queue while nobody collects; each tag is delivered exactly once,
+ * to one of the collectors of [reclaimed], however many there are. A tag counts as delivered once
+ * it is handed to a collector's block: if that collector is cancelled while its block still handles
+ * the tag (suspended in it, say), the tag is not handed to anyone again, so record what must not be
+ * lost before the block suspends. Tags not yet handed over stay queued for the next collector: a
+ * tag is taken off the queue only to be handed straight to `emit`, and cancellation is checked
+ * before taking, never in between. [close] completes the collectors normally once they have
+ * emptied the queue, and drops the registrations whose objects are still alive.
+ *
+ * ```kotlin
+ * val uploads = ReclaimQueue<Path>()
+ * uploads.register(buffer, tempFile)            // buffer weakly, tempFile strongly
+ * scope.launch {
+ *   uploads.reclaimed.collect { file -> Files.deleteIfExists(file) }
+ * }
+ * // later: uploads.close() ends the collector once the queued tags are handled
+ * ```
+ *
+ * > **Threads.** Reclamation is noticed on the engine thread `weakref-reclaimer` (see
+ * > [dev.weakref.engine.Reclaimer]), which hands the tag over and resumes a waiting collector; the
+ * > collector then runs in its own context. [dev.weakref.collectGarbage] and [awaitCollection]
+ * > return only after the tags of the objects they reclaimed are in the queue. Actions of a thread
+ * > before it calls [register] *happen-before* the collector receives that tag.
+ *
+ * > **Keep the queue.** Like a `ReferenceQueue`, a queue that nothing references any more (not even
+ * > a running collector's scope) is collected together with its registrations, whose tags are then
+ * > never delivered. An operator such as `buffer()` between the flow and your collector holds tags
+ * > of its own, which a cancellation drops: collect [reclaimed] directly when every tag matters.
+ *
+ * A registration costs one object of 48 bytes (as a `Cleaner` registration does) plus the tag.
+ *
+ * @param T the type of the tags
+ */
+public class ReclaimQueue<T : Any> : AutoCloseable {
+  /** Guards the registration list, [waiters] and [closed]; a tag is queued under it too. */
+  private val lock = Any()
+  /** The newest live registration; the list keeps the registrations (references) reachable. */
+  private var newest: QueueRef? = null
+  private val waiters = ArrayDeque<CancellableContinuation<Unit>>()
+  private val tags = ConcurrentLinkedQueue<Any>()
+  @Volatile private var closed = false
+
+  /**
+   * The tags of the reclaimed objects, each delivered once to one collector.
+   *
+   * Hot: it emits tags queued before the collector started, and the tags of objects reclaimed
+   * while nobody collected. Never completes while the queue is open; after [close] it completes
+   * normally once the queue is empty. Several collectors share the tags.
+   *
+   * ```kotlin
+   * val queue = ReclaimQueue<String>()
+   * queue.register(Any(), "first")
+   * awaitCollection()
+   * queue.reclaimed.first()                      // "first"
+   * ```
+   */
+  public val reclaimed: Flow<T> = Reclaimed()
+
+  /**
+   * Tracks [obj] with [tag]: once [obj] is reclaimed, [reclaimed] emits [tag].
+   *
+   * The object is held weakly, the tag strongly until delivered. An object may be registered
+   * several times, with the same or different tags: each registration delivers its tag once. The
+   * tag must not hold the object, or the object could never be reclaimed.
+   *
+   * ```kotlin
+   * val sessions = ReclaimQueue<Long>()
+   * sessions.register(session, session.id)     // a tag of plain data, not the session
+   * ```
+   *
+   * @throws IllegalStateException if the queue is closed
+   * @throws IllegalArgumentException if [tag] is [obj] itself, or if [obj] is of a JDK value-based
+   *   class such as `java.lang.Integer` (a boxed `Int`), whose identity means nothing
+   */
+  public fun register(obj: Any, tag: T) {
+    requireWatchable(obj)
+    require(tag !== obj) {
+      "the tag is the registered object itself (${obj.javaClass.name}): it could never be reclaimed"
+    }
+    val ref = QueueRef(obj, tag, this)
+    synchronized(lock) {
+      check(!closed) { "ReclaimQueue is closed: cannot register" }
+      val n = newest
+      ref.next = n
+      n?.prev = ref
+      newest = ref
+    }
+    // The object must outlive the linking: reclaimed before, its reference could fire unlinked.
+    Reference.reachabilityFence(obj)
+  }
+
+  /**
+   * Closes the queue: collectors of [reclaimed] complete normally once every tag already queued
+   * has been emitted; registrations whose objects are still alive are dropped (their tags are never
+   * delivered); [register] then throws. Closing again does nothing.
+   *
+   * ```kotlin
+   * ReclaimQueue<String>().use { queue ->
+   *   queue.register(Any(), "tag")
+   * }
+   * ```
+   */
+  override fun close() {
+    val woken: Array<CancellableContinuation<Unit>>
+    synchronized(lock) {
+      if (closed) return
+      closed = true
+      var r = newest
+      newest = null
+      while (r != null) {
+        val next = r.next
+        r.clear() // the collector will not queue it, nor will the engine act on it
+        r.next = null
+        r.prev = r // marks it unlinked, should the engine be about to act on it
+        r = next
+      }
+      woken = waiters.toTypedArray()
+      waiters.clear()
+    }
+    for (w in woken) w.resume(Unit)
+  }
+
+  /** Engine thread: queues the tag of a reclaimed registration and wakes one waiting collector. */
+  internal fun reclaimed(ref: QueueRef) {
+    val waiter: CancellableContinuation<Unit>?
+    synchronized(lock) {
+      if (ref.prev === ref) return // dropped by close()
+      val p = ref.prev
+      val n = ref.next
+      if (p == null) newest = n else p.next = n
+      n?.prev = p
+      ref.next = null
+      ref.prev = ref
+      tags.offer(ref.tag)
+      waiter = waiters.pollFirst()
+    }
+    waiter?.resume(Unit)
+  }
+
+  /** Wakes one waiting collector, if any: for a tag a cancelled waiter was woken for. */
+  private fun wakeOne() {
+    val waiter = synchronized(lock) { waiters.pollFirst() }
+    waiter?.resume(Unit)
+  }
+
+  /** Suspends until a tag may be queued or the queue is closed. */
+  private suspend fun awaitTag() {
+    try {
+      suspendCancellableCoroutine<Unit> { cont ->
+        val waiting = synchronized(lock) {
+          if (tags.isEmpty() && !closed) {
+            waiters.addLast(cont)
+            true
+          } else {
+            false
+          }
+        }
+        if (waiting) {
+          cont.invokeOnCancellation { synchronized(lock) { waiters.remove(cont) } }
+        } else {
+          cont.resume(Unit)
+        }
+      }
+    } catch (e: CancellationException) {
+      // Woken for a tag, then cancelled before taking it: pass the wake-up on.
+      if (!tags.isEmpty()) wakeOne()
+      throw e
+    }
+  }
+
+  /** The flow of [reclaimed]: takes a tag only to hand it straight to `emit`. */
+  private inner class Reclaimed : Flow<T> {
+    override suspend fun collect(collector: FlowCollector<T>) {
+      val job = currentCoroutineContext()[Job]
+      while (true) {
+        job?.ensureActive() // before taking a tag, never between taking and emitting it
+        @Suppress("UNCHECKED_CAST")
+        var tag = tags.poll() as T?
+        if (tag == null) {
+          if (closed) {
+            // Tags are queued under the lock before it is closed: this poll sees the last ones.
+            @Suppress("UNCHECKED_CAST")
+            tag = tags.poll() as T? ?: return
+          } else {
+            awaitTag()
+            continue
+          }
+        }
+        collector.emit(tag)
+      }
+    }
+  }
+}
+
+/**
+ * One registration of a [ReclaimQueue]: itself the engine reference that watches the object, so
+ * that a registration is one object of 48 bytes (12 header, 16 of `Reference`, 4 fields here).
+ */
+internal class QueueRef(
+    obj: Any,
+    @JvmField val tag: Any,
+    @JvmField val owner: ReclaimQueue<*>,
+) : EngineReference<Any>(obj) {
+  /** Newer registration; guarded by the owner's lock. `prev === this` once unlinked. */
+  @JvmField var prev: QueueRef? = null
+  /** Older registration; guarded by the owner's lock. */
+  @JvmField var next: QueueRef? = null
+
+  override fun reclaimed() {
+    owner.reclaimed(this)
+  }
+}
