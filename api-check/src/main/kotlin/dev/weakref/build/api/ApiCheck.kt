@@ -34,19 +34,22 @@ public fun main(args: Array<String>) {
 }
 
 /**
- * Compares one module's API with its dump; writes the dump instead when [update] is set or when
- * there is none yet. Returns the failure message, or null when the dump is (now) current.
+ * Compares one module's API with its dump, or writes the dump when [update] is set. Returns the
+ * failure message (a missing dump is one), or null when the dump is (now) current.
  */
 internal fun check(module: String, classes: Path, dump: Path, loader: ClassLoader, update: Boolean): String? {
   require(Files.isDirectory(classes)) { "$module: no compiled classes at $classes (build the module first)" }
   val actual = header(module) + ApiDump(classes, loader).render()
   val expected = if (Files.exists(dump)) Files.readString(dump) else null
   if (actual == expected) return null
-  if (update || expected == null) {
+  if (update) {
     Files.createDirectories(dump.toAbsolutePath().parent)
     Files.writeString(dump, actual)
     println("api-check: wrote ${dump.normalize()}")
     return null
+  }
+  if (expected == null) {
+    return "$module: no API dump at ${dump.normalize()}; write it with\n  $UPDATE_COMMAND\nand commit it.\n"
   }
   return "$module: the public API no longer matches ${dump.normalize()}" +
     " (- in the dump, + in the build):\n" + diff(expected, actual) +

@@ -60,11 +60,13 @@ class ApiCheckTest {
   }
 
   @Test
-  fun anUnchangedApiPassesAndAMissingDumpIsWritten() {
+  fun aMissingDumpFailsAndAnUnchangedApiPasses() {
     val classes = fixtureClasses()
     val dump = temp.resolve("api/fixture.api")
-    assertNull(check("fixture", classes, dump, javaClass.classLoader, update = false))
-    assertTrue(Files.exists(dump))
+    val missing = check("fixture", classes, dump, javaClass.classLoader, update = false)!!
+    assertTrue(missing.startsWith("fixture: no API dump at ") && missing.contains(UPDATE_COMMAND)) { missing }
+    assertTrue(!Files.exists(dump))
+    assertNull(check("fixture", classes, dump, javaClass.classLoader, update = true))
     assertNull(check("fixture", classes, dump, javaClass.classLoader, update = false))
   }
 
