@@ -136,6 +136,9 @@ public class WeakSetLincheck {
 }
 
 class ContainersLincheckKotlinTest : FunSpec({
+  // Model checking takes about 20 s a case on 2 idle cores, and ten times that when the cores are
+  // shared with other builds: kotest's default 10-minute bound per context then cuts it off.
+  timeout = 30 * 60 * 1000L
   fun options(threads: Int) = StressOptions()
       .iterations(4)
       .invocationsPerIteration(100)
