@@ -1,8 +1,8 @@
 package dev.weakref;
 
-import dev.weakref.engine.EngineReference;
-import dev.weakref.engine.ReclaimEvents;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.EngineReference;
+import dev.weakref.internal.engine.ReclaimEvents;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;

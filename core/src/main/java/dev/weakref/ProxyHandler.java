@@ -1,7 +1,7 @@
 package dev.weakref;
 
-import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.ReclaimAction;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

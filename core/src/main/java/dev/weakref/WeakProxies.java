@@ -1,6 +1,6 @@
 package dev.weakref;
 
-import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Modifier;
@@ -65,7 +65,7 @@ final class WeakProxies {
   static Object proxy(Object referent) {
     check(referent);
     Shape shape = ALL.get(referent.getClass());
-    return Reclaimer.shared(referent, shape.proxyClass, shape);
+    return Tracking.shared(referent, shape.proxyClass, shape);
   }
 
   static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback) {
@@ -94,12 +94,12 @@ final class WeakProxies {
     Shape shape = oneInterfaceShape(type, CALLABLE.get(referent.getClass()));
     Object proxy;
     if (callback == null) {
-      proxy = Reclaimer.shared(referent, shape.proxyClass, shape);
+      proxy = Tracking.shared(referent, shape.proxyClass, shape);
     } else {
       @SuppressWarnings("unchecked")
       Consumer<Object> cb = (Consumer<Object>) callback;
       proxy = shape.newProxy(new ProxyHandler(referent, cb));
-      Reclaimer.track(referent, proxy, ProxyHandler.FIRE);
+      Tracking.track(referent, proxy, ProxyHandler.FIRE);
     }
     return type.cast(proxy);
   }
@@ -115,7 +115,7 @@ final class WeakProxies {
 
   /**
    * The interfaces and loader of one kind of proxy. Also the factory of its callback-less, shared
-   * proxies (Reclaimer.shared tracks them), so that sharing allocates nothing per call.
+   * proxies (Tracking.shared tracks them), so that sharing allocates nothing per call.
    */
   static final class Shape implements Function<Object, Object> {
     final Class<?>[] interfaces;

@@ -1,7 +1,8 @@
 package dev.weakref;
 
-import dev.weakref.engine.ReclaimAction;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.ReclaimAction;
+import dev.weakref.internal.engine.Tracking;
 import java.lang.ref.WeakReference;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -130,7 +131,7 @@ public class WeakRef<T> extends WeakReference<T> {
    *     the registration is complete
    */
   final void register(T referent) {
-    Reclaimer.track(referent, this, callback == null ? null : FIRE);
+    Tracking.track(referent, this, callback == null ? null : FIRE);
   }
 
   /**
@@ -143,7 +144,7 @@ public class WeakRef<T> extends WeakReference<T> {
     return wr;
   }
 
-  /** Creates an untracked reference, for {@link Reclaimer#shared} to track. */
+  /** Creates an untracked reference, for {@link Tracking#shared} to track. */
   private WeakRef(T referent, boolean untracked) {
     super(referent);
     this.callback = null;
@@ -171,14 +172,14 @@ public class WeakRef<T> extends WeakReference<T> {
   public static <T> WeakRef<T> of(T referent) {
     // The hot path of reuse: a lock-free look. A value-based referent never has a shared ref (the
     // slow path refuses it before anything is created), so the check can wait until a miss.
-    WeakRef<T> existing = Reclaimer.sharedIfPresent(
+    WeakRef<T> existing = Tracking.sharedIfPresent(
         Objects.requireNonNull(referent, "cannot create weak reference to null"), WeakRef.class);
     if (existing != null) {
       return existing;
     }
     Referents.requireReferenceable(referent);
     @SuppressWarnings("unchecked")
-    WeakRef<T> shared = (WeakRef<T>) Reclaimer.shared(referent, WeakRef.class, SHARED);
+    WeakRef<T> shared = (WeakRef<T>) Tracking.shared(referent, WeakRef.class, SHARED);
     return shared;
   }
 

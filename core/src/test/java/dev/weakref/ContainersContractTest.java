@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weakref.WeakKeyDictionaryTest.Key;
 import dev.weakref.WeakValueDictionaryTest.Obj;
-import dev.weakref.engine.EngineReference;
+import dev.weakref.internal.engine.EngineReference;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;

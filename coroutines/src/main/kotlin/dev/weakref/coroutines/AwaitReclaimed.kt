@@ -1,7 +1,7 @@
 package dev.weakref.coroutines
 
 import dev.weakref.WeakRef
-import dev.weakref.engine.EngineReference
+import dev.weakref.internal.engine.EngineReference
 import java.lang.ref.Reference
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater

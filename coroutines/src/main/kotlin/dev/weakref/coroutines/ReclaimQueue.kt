@@ -1,6 +1,6 @@
 package dev.weakref.coroutines
 
-import dev.weakref.engine.EngineReference
+import dev.weakref.internal.engine.EngineReference
 import java.lang.ref.Reference
 import java.util.ArrayDeque
 import java.util.concurrent.ConcurrentLinkedQueue

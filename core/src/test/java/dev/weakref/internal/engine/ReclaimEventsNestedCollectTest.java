@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weakref.Finalizer;
 import dev.weakref.ReclaimRegistration;
 import dev.weakref.WeakRef;
+import dev.weakref.engine.ReclaimEvent;
+import dev.weakref.engine.Reclaimer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,7 +52,7 @@ final class ReclaimEventsNestedCollectTest {
     });
     try {
       Finalizer.of(KEPT, () -> {}).call(); // its event wakes the engine, which runs the listener
-      Sentinel s = new Sentinel(Reclaimer.queue());
+      Sentinel s = new Sentinel(Engine.queue());
       s.enqueue();
       sentinelEnqueued.countDown();
       assertTrue(s.done.await(30, TimeUnit.SECONDS), "sentinel not signalled");

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>What a callback leaves on the thread does not outlive it.</b> After each callback the loop
  * clears the thread's interrupt status and resets its context class loader to {@code null}.
  * Thread-locals cannot be erased without opening {@code java.base}, so after a batch that ran user
- * code the loop hands its work to a fresh thread ({@link Reclaimer#handOver}) and lets this one end,
+ * code the loop hands its work to a fresh thread ({@link Engine#handOver}) and lets this one end,
  * which drops its thread-locals: at once when a {@code collect()} waits (the new thread signals the
  * sentinels only once the old one has ended, so {@code collect()} returns with the thread-locals
  * gone), otherwise once {@link #HANDOVER_MS} ms have passed since user code first ran on the thread,
@@ -191,7 +191,7 @@ final class ReclaimLoop implements Runnable {
         // Nobody may stop the engine by interrupting it: the refs it serves outlive any caller.
         Thread.interrupted();
       } catch (Throwable t) {
-        Reclaimer.reportUnraisable(t, this);
+        Unraisable.report(t, this);
       }
     }
   }
@@ -209,7 +209,7 @@ final class ReclaimLoop implements Runnable {
     if (sentinels != null) {
       r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
       if (r == null) {
-        if (userCodeRan && Reclaimer.handOver()) {
+        if (userCodeRan && Engine.handOver()) {
           return false; // the new thread signals them once this one has ended, as below
         }
         signalSentinels();
@@ -222,7 +222,7 @@ final class ReclaimLoop implements Runnable {
       }
       r = queue.remove(Math.max(1, wait));
       if (r == null) {
-        return !(userCodeRan && handOverDue() && Reclaimer.handOver());
+        return !(userCodeRan && handOverDue() && Engine.handOver());
       }
     } else {
       r = queue.remove();
@@ -250,11 +250,11 @@ final class ReclaimLoop implements Runnable {
       userCodeSince = batchStarted | 1; // never 0
     }
     if (drained && sentinels != null) {
-      if (userCodeRan && Reclaimer.handOver()) {
+      if (userCodeRan && Engine.handOver()) {
         return false; // the new thread signals them once this one has ended: see the class comment
       }
       signalSentinels();
-    } else if (userCodeRan && handOverDue() && Reclaimer.handOver()) {
+    } else if (userCodeRan && handOverDue() && Engine.handOver()) {
       return false;
     }
     return true;
@@ -306,7 +306,7 @@ final class ReclaimLoop implements Runnable {
       try {
         process(ref);
       } catch (Throwable t) {
-        Reclaimer.reportUnraisable(t, ref); // a bug of ours: report it and go on with the batch
+        Unraisable.report(t, ref); // a bug of ours: report it and go on with the batch
       }
       setPending(batch.size() - cursor);
     }
@@ -326,7 +326,7 @@ final class ReclaimLoop implements Runnable {
   /**
    * {@code collect()} called by a callback, on this thread: forces the collection and processes
    * what it caused right here, re-entrantly, the rest of the current batch first, with the same
-   * proof of completion as {@link Reclaimer#collect(Duration)} (see there). It signals no sentinel:
+   * proof of completion as {@link CollectBarrier#collect(Duration)} (see there). It signals no sentinel:
    * those of {@code collect()} calls on other threads wait until the callbacks on this thread's
    * stack have returned too, at the end of the outermost batch.
    *
@@ -351,7 +351,7 @@ final class ReclaimLoop implements Runnable {
         // the outermost batch to signal: the callback that called this one has not returned yet.
         for (boolean empty = false; !(sentinel.taken && empty); ) {
           if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException(Reclaimer.timeoutMessage(timeout, sentinel, gcs + 1,
+            throw new IllegalStateException(CollectBarrier.timeoutMessage(timeout, sentinel, gcs + 1,
                 "the reference handler has not handed this thread the collection's references"));
           }
           if (!sentinel.refersTo(null) || gcs == 0) {
@@ -401,7 +401,7 @@ final class ReclaimLoop implements Runnable {
       try {
         engineRef.runReclaimed();
       } catch (Throwable t) {
-        Reclaimer.reportUnraisable(t, engineRef);
+        Unraisable.report(t, engineRef);
       } finally {
         finishedRunning();
       }
@@ -427,7 +427,7 @@ final class ReclaimLoop implements Runnable {
       try {
         action.reclaimed(handle);
       } catch (Throwable t) {
-        Reclaimer.reportUnraisable(t, handle);
+        Unraisable.report(t, handle);
       } finally {
         finishedRunning();
       }

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 /**
  * What the engine runs for one tracked handle after its referent was reclaimed.
@@ -12,9 +12,9 @@ public interface ReclaimAction {
 
   /**
    * Runs on the {@code weakref-reclaimer} thread, once, for a handle that was still reachable when
-   * its referent was reclaimed. What it throws goes to the {@link UnraisableHook}.
+   * its referent was reclaimed. What it throws goes to the {@link dev.weakref.engine.UnraisableHook}.
    *
-   * @param handle the handle passed to {@link Reclaimer#track}
+   * @param handle the handle passed to {@link Tracking#track}
    */
   void reclaimed(Object handle);
 }

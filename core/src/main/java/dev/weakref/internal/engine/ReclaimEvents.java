@@ -1,7 +1,9 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import dev.weakref.ReclaimRegistration;
+import dev.weakref.engine.ReclaimEvent;
 import dev.weakref.engine.ReclaimEvent.Kind;
+import dev.weakref.engine.ReclaimListener;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * reclaim, so that refs, finalizers and containers are reported alike.
  *
  * <p><b>Internal:</b> public so that the finalizers and weak containers of {@code dev.weakref} can
- * report what they reclaim; applications add listeners with {@link Reclaimer#addListener}.
+ * report what they reclaim; applications add listeners with {@link dev.weakref.engine.Reclaimer#addListener}.
  *
  * <p><b>Cost.</b> While no one listens, reporting a reclaim is one volatile read (of the listener
  * array) and nothing else: the finalizer and container paths are hot. While someone listens, the
@@ -83,7 +85,13 @@ public final class ReclaimEvents {
     }
   }
 
-  static ReclaimRegistration add(ReclaimListener listener) {
+  /**
+   * Adds a listener: see {@link dev.weakref.engine.Reclaimer#addListener}.
+   *
+   * @param listener the listener
+   * @return its registration
+   */
+  public static ReclaimRegistration add(ReclaimListener listener) {
     Registration r = new Registration(Objects.requireNonNull(listener, "null listener"));
     synchronized (LOCK) {
       Registration[] ls = listeners;
@@ -94,8 +102,13 @@ public final class ReclaimEvents {
     return r;
   }
 
-  /** Closes the oldest registration of a listener equal to {@code listener}; whether there was one. */
-  static boolean remove(ReclaimListener listener) {
+  /**
+   * Closes the oldest registration of a listener equal to {@code listener}.
+   *
+   * @param listener the listener
+   * @return whether there was one
+   */
+  public static boolean remove(ReclaimListener listener) {
     Registration found = null;
     synchronized (LOCK) {
       for (Registration r : listeners) {
@@ -168,7 +181,7 @@ public final class ReclaimEvents {
    * @param obj the finalizer's object if it still has it (at exit), else {@code null}
    */
   public static void finalizerRan(@Nullable Object obj) {
-    if (Reclaimer.isEngineThread()) {
+    if (Engine.isEngineThread()) {
       report(Kind.FINALIZER_RECLAIMED, obj, 1);
     } else {
       report(Kind.FINALIZER_AT_EXIT, obj, 1);
@@ -189,14 +202,14 @@ public final class ReclaimEvents {
     long start = System.nanoTime();
     // Signalled only at the end of an engine batch that found the queue empty, after the batch's
     // events were delivered; the Wake enqueued before it has been taken by then.
-    Sentinel s = new Sentinel(Reclaimer.queue());
+    Sentinel s = new Sentinel(Engine.queue());
     s.enqueue();
     try {
       // An engine thread inside Runtime.exit (a finalizer's function called System.exit) delivers
       // nothing any more: waiting for it would only delay the exit by the whole budget. It is looked
       // for again now and then, as it may enter Runtime.exit while we wait.
       for (long left = budget; left > 0; left = budget - (System.nanoTime() - start)) {
-        Thread engine = Reclaimer.engineThread();
+        Thread engine = Engine.engineThread();
         if (engine != null && isExiting(engine)
             || s.done.await(Math.min(left, EXIT_POLL_NANOS), TimeUnit.NANOSECONDS)) {
           break;
@@ -270,7 +283,7 @@ public final class ReclaimEvents {
   private static void report(Kind kind, @Nullable Object obj, int fired) {
     Class<?> type = obj == null ? null : obj.getClass();
     int hash = obj == null ? 0 : System.identityHashCode(obj);
-    if (Reclaimer.isEngineThread()) {
+    if (Engine.isEngineThread()) {
       buffer(kind, type, hash, fired);
     } else {
       handOver(new Pending(kind, type, hash, fired));
@@ -278,7 +291,7 @@ public final class ReclaimEvents {
   }
 
   private static void publish(Pending p) {
-    if (Reclaimer.isEngineThread()) {
+    if (Engine.isEngineThread()) {
       buffer(p.kind, p.type, p.hash, p.callbacks);
     } else {
       handOver(p);
@@ -408,7 +421,7 @@ public final class ReclaimEvents {
         try {
           r.listener.onReclaimBatch(batch);
         } catch (Throwable t) {
-          Reclaimer.reportUnraisable(t, r.listener);
+          Unraisable.report(t, r.listener);
         } finally {
           ReclaimLoop.afterUserCode(); // a listener, like a callback, leaves nothing on the thread
         }

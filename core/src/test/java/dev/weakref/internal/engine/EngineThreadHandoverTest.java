@@ -1,9 +1,10 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weakref.engine.Reclaimer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,7 +58,7 @@ final class EngineThreadHandoverTest {
     for (int i = 0; i < ReclaimLoop.BATCH_MAX - 1; i++) {
       new Nop().enqueue();
     }
-    Sentinel s = new Sentinel(Reclaimer.queue());
+    Sentinel s = new Sentinel(Engine.queue());
     s.enqueue();
     release.countDown();
     assertTrue(s.done.await(30, TimeUnit.SECONDS), "sentinel not signalled");

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import java.lang.ref.WeakReference;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.WeakRef;
+import dev.weakref.engine.ReclaimEvent;
+import dev.weakref.engine.ReclaimListener;
+import dev.weakref.engine.ReclaimStats;
+import dev.weakref.engine.Reclaimer;
+import dev.weakref.engine.UnraisableHook;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -340,11 +345,11 @@ final class ReclaimerTest {
     for (int i = 0; i < 100; i++) {
       makeAndDropRefs(o);
     }
-    assertTrue(Reclaimer.hasRecord(o));
+    assertTrue(Tracking.hasRecord(o));
     Reclaimer.collect();
     Reclaimer.collect();
     assertEquals(0, Reclaimer.weakRefCount(o));
-    assertTrue(!Reclaimer.hasRecord(o), "the record of an object whose refs all died is retired");
+    assertTrue(!Tracking.hasRecord(o), "the record of an object whose refs all died is retired");
     // and the object can get refs again, which work as usual
     List<String> fired = new CopyOnWriteArrayList<>();
     WeakRef<Object> again = new WeakRef<>(o, r -> fired.add("again"));
@@ -363,12 +368,12 @@ final class ReclaimerTest {
     refs.add(new WeakRef<>(o, r -> {}));
     Reclaimer.collect();
     Reclaimer.collect(); // the slot has been swept with live cells: now it is watched
-    assertTrue(Reclaimer.hasRecord(o));
+    assertTrue(Tracking.hasRecord(o));
     refs.clear();
-    for (int i = 0; i < 20 && Reclaimer.hasRecord(o); i++) {
+    for (int i = 0; i < 20 && Tracking.hasRecord(o); i++) {
       Reclaimer.collect(); // swept again after 1, 2, 4, ... collections
     }
-    assertTrue(!Reclaimer.hasRecord(o), "the record was retired once its refs had died");
+    assertTrue(!Tracking.hasRecord(o), "the record was retired once its refs had died");
     assertEquals(0, Reclaimer.weakRefCount(o));
   }
 

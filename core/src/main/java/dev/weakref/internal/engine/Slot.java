@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

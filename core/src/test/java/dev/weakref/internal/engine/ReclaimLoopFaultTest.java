@@ -1,10 +1,11 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.WeakRef;
+import dev.weakref.engine.Reclaimer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +72,7 @@ final class ReclaimLoopFaultTest {
     }
     assertTrue(blocker.enqueue());
     assertTrue(entered.await(30, TimeUnit.SECONDS), "the engine did not take the blocker");
-    ReclaimLoop loop = Reclaimer.loop();
+    ReclaimLoop loop = Engine.loop();
     loop.collectors.incrementAndGet(); // as a waiting collect() does: the next batch is unbounded
     try {
       for (Probe p : probes) {
@@ -103,11 +104,11 @@ final class ReclaimLoopFaultTest {
     assertEquals(0, ReclaimLoop.canaryFaults.get(), "the fault was not injected");
     Object o = new Object();
     makeAndDropRefs(o);
-    assertTrue(Reclaimer.hasRecord(o));
-    for (int i = 0; i < 3 && Reclaimer.hasRecord(o); i++) {
+    assertTrue(Tracking.hasRecord(o));
+    for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
       Reclaimer.collect();
     }
-    assertFalse(Reclaimer.hasRecord(o), "the dropped refs' record was never swept");
+    assertFalse(Tracking.hasRecord(o), "the dropped refs' record was never swept");
     assertEquals(0, Reclaimer.weakRefCount(o));
   }
 

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A weak reference to a throwaway object, used by {@link Reclaimer#collect} to learn that a
+ * A weak reference to a throwaway object, used by {@link CollectBarrier#collect} to learn that a
  * collection has happened and that everything it cleared has been processed.
  */
 final class Sentinel extends WeakReference<Object> {

@@ -1,4 +1,4 @@
-package dev.weakref.engine;
+package dev.weakref.internal.engine;
 
 import java.lang.ref.WeakReference;
 
@@ -8,9 +8,13 @@ import java.lang.ref.WeakReference;
  * containers' entries (CPython's {@code KeyedRef}).
  *
  * <p>Unlike {@code WeakRef}, an {@code EngineReference} is not tracked per referent: it does not
- * count in {@link Reclaimer#weakRefCount}, has no callback ordering, and costs one object. As with
+ * count in {@link Tracking#weakRefCount}, has no callback ordering, and costs one object. As with
  * any {@link java.lang.ref.Reference}, one that is itself unreachable when its referent dies is
- * never processed. {@link Reclaimer#collect()} waits for {@link #reclaimed()} like for callbacks.
+ * never processed. {@link dev.weakref.engine.Reclaimer#collect()} waits for {@link #reclaimed()}
+ * like for callbacks.
+ *
+ * <p><b>Internal:</b> public for {@code dev.weakref} and the coroutines module, the only modules
+ * this package is exported to.
  *
  * @param <T> the type of the referent
  */
@@ -22,7 +26,7 @@ public abstract class EngineReference<T> extends WeakReference<T> {
    * @param referent the object to refer to
    */
   protected EngineReference(T referent) {
-    super(referent, Reclaimer.queue());
+    super(referent, Engine.queue());
   }
 
   /**

@@ -1,0 +1,152 @@
+package dev.weakref.internal.engine;
+
+import static dev.weakref.internal.engine.Engine.LOOP;
+import static dev.weakref.internal.engine.Engine.QUEUE;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code collect()} barrier: forces a collection and waits, through {@link Sentinel}s, until
+ * every reference it cleared has been processed.
+ *
+ * <p><b>Internal:</b> public only for {@link dev.weakref.engine.Reclaimer#collect(Duration)}, which
+ * documents the behaviour.
+ */
+public final class CollectBarrier {
+  private CollectBarrier() {}
+
+  /**
+   * Forces a collection and returns once everything it caused has run: see
+   * {@link dev.weakref.engine.Reclaimer#collect(Duration)}.
+   *
+   * @param timeout how long to wait at most
+   * @throws IllegalStateException on timeout, if explicit collections are disabled, or past the
+   *     nesting bound of calls from callbacks
+   */
+  public static void collect(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (ExplicitGc.disabled()) {
+      throw new IllegalStateException("collect() failed at once: " + GC_DISABLED);
+    }
+    if (Engine.isEngineThread()) {
+      LOOP.collectNested(timeout, deadline);
+      return;
+    }
+    Engine.ensureRunning();
+    // Why a collection and then two rounds, each a sentinel and a collection. What must be proven
+    // is that every reference the first System.gc() (call it B) cleared has been enqueued and
+    // processed. B has put them on the JVM's pending list by the time it returns. The reference
+    // handler takes that list whole and enqueues it before it takes the next; but a list published
+    // while an earlier one is still pending is prepended to it (HotSpot links the newer list in
+    // front), so a later collection's references may reach the queue before B's.
+    // - Round 1's sentinel is created after B returned, so whatever collection clears it publishes
+    //   it after B's list: once the loop has taken it, the handler has taken B's list too (with it,
+    //   or before). But B's references may still be on their way, behind the sentinel.
+    // - Round 2's sentinel is created after that, so it is on a list the handler takes only after it
+    //   has enqueued all of B's list. The loop signals it only once it has found the queue empty
+    //   after taking it, and processed everything it took: B's references are processed.
+    // Two rounds alone, the first sentinel created before B, would rely on that sentinel being on
+    // B's own list; an unrelated collection that clears it between its creation and B breaks that:
+    // round 1 then ends with B's list maybe not taken, round 2's list can be merged in front of it,
+    // and collect() could return before B's references are processed. Hence the third collection.
+    LOOP.collectors.incrementAndGet(); // the loop then drains whole queues: see ReclaimLoop
+    try {
+      System.gc();
+      for (int round = 1; round <= 2; round++) {
+        Sentinel sentinel = new Sentinel(QUEUE);
+        int gcs = 0;
+        try {
+          do {
+            if (System.nanoTime() - deadline > 0) {
+              throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs + 1, null));
+            }
+            if (!sentinel.refersTo(null) || gcs == 0) {
+              System.gc();
+              gcs++;
+            }
+          } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("collect() interrupted", e);
+        }
+      }
+    } finally {
+      LOOP.collectors.decrementAndGet();
+    }
+  }
+
+  private static final String GC_DISABLED = "-XX:+DisableExplicitGC is set, so System.gc() does"
+      + " nothing and the garbage collector clears no weakly-reachable object when asked to";
+
+  /** Reads {@code DisableExplicitGC}, which is manageable (can change at run time), when it can. */
+  private static final class ExplicitGc {
+    private static final @Nullable Object BEAN = bean();
+    /** From the command line, when the VM option cannot be read. */
+    private static final boolean FROM_ARGUMENTS = fromArguments();
+
+    private static @Nullable Object bean() {
+      try {
+        return java.lang.management.ManagementFactory.getPlatformMXBean(
+            com.sun.management.HotSpotDiagnosticMXBean.class);
+      } catch (Throwable t) { // no jdk.management module, or no HotSpot
+        return null;
+      }
+    }
+
+    private static boolean fromArguments() {
+      if (BEAN != null) {
+        return false;
+      }
+      try {
+        boolean disabled = false;
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+          if (a.equals("-XX:+DisableExplicitGC")) {
+            disabled = true;
+          } else if (a.equals("-XX:-DisableExplicitGC")) {
+            disabled = false; // the last one wins, as for the JVM
+          }
+        }
+        return disabled;
+      } catch (Throwable t) {
+        return false;
+      }
+    }
+
+    static boolean disabled() {
+      if (BEAN != null) {
+        try {
+          return Boolean.parseBoolean(((com.sun.management.HotSpotDiagnosticMXBean) BEAN)
+              .getVMOption("DisableExplicitGC").getValue());
+        } catch (Throwable t) {
+          return false; // no such option on this VM
+        }
+      }
+      return FROM_ARGUMENTS;
+    }
+  }
+
+  static String timeoutMessage(Duration timeout, Sentinel sentinel, int gcs,
+      @Nullable String onEngineThread) {
+    String what;
+    if (!sentinel.refersTo(null)) {
+      what = ExplicitGc.disabled()
+          ? GC_DISABLED
+          : "the garbage collector has not cleared a weakly-reachable object after " + gcs
+              + " System.gc() calls (is -XX:+DisableExplicitGC set?)";
+    } else if (onEngineThread != null) {
+      what = onEngineThread + " (collect() called from a callback on the weakref-reclaimer thread)";
+    } else {
+      Object running = LOOP.running();
+      what = running != null
+          ? "the weakref-reclaimer thread is still running the callback of " + Unraisable.safeToString(running)
+              + " (its batch began " + (System.nanoTime() - LOOP.batchStarted()) / 1_000_000
+              + " ms ago); " + LOOP.pending() + " dequeued references not yet processed"
+          : "the weakref-reclaimer thread has not processed the collection yet ("
+              + LOOP.pending() + " dequeued references pending; thread "
+              + (Engine.isAlive() ? "alive" : "not alive") + ")";
+    }
+    return "collect() timed out after " + timeout.toMillis() + " ms: " + what;
+  }
+}
