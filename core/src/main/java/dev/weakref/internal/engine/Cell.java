@@ -11,14 +11,15 @@ import org.jspecify.annotations.Nullable;
  * other object, never fires and is never kept alive by the engine. A new cell has no queue: most
  * handles die young, the collector clears their cells and the engine sweeps the buckets pushed to
  * since the last collection ({@link HandleTable#sweep}), which costs the reference handler nothing.
- * A cell found alive by that sweep is replaced by a {@link Tenured} twin that has the engine's
+ * A cell found alive by two sweeps is replaced by a {@link Tenured} twin that has the engine's
  * queue, so that when its handle dies later the engine hears of it without sweeping every bucket.
  *
  * <p>40 bytes with compressed references: the {@code Reference} (28), {@code next}, {@code kind},
  * {@code hash}.
  */
 sealed class Cell extends Node permits Cell.Tenured {
-  final CellKind kind;
+  /** Changed only from a kind to its {@link CellKind#aged} twin, under the segment's lock. */
+  CellKind kind;
 
   Cell(Object handle, int hash, CellKind kind) {
     super(handle, hash, null);

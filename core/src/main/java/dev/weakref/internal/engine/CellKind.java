@@ -25,11 +25,19 @@ final class CellKind {
   final Class<?> type;
   final @Nullable ReclaimAction action;
   final @Nullable Object shareKey;
+  /**
+   * The same kind, for a cell that a sweep has found alive once (null if this is it): only a cell
+   * found alive twice is {@linkplain Cell.Tenured tenured}, so that the cells of handles made
+   * between a collection and its sweep, most of which die before the next, are not.
+   */
+  final @Nullable CellKind aged;
 
-  private CellKind(Class<?> type, @Nullable ReclaimAction action, @Nullable Object shareKey) {
+  private CellKind(Class<?> type, @Nullable ReclaimAction action, @Nullable Object shareKey,
+      @Nullable CellKind aged) {
     this.type = type;
     this.action = action;
     this.shareKey = shareKey;
+    this.aged = aged;
   }
 
   /** Returns the kind of a handle to an object of {@code type}; allocates only the first time. */
@@ -47,7 +55,8 @@ final class CellKind {
           return k;
         }
       }
-      CellKind k = new CellKind(type, action, shareKey);
+      CellKind k = new CellKind(type, action, shareKey,
+          new CellKind(type, action, shareKey, null));
       kinds = Arrays.copyOf(kinds, kinds.length + 1);
       kinds[kinds.length - 1] = k;
       known.kinds = kinds;

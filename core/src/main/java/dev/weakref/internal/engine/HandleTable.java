@@ -22,10 +22,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Dropped handles.</b> A cell whose handle was dropped is cleared by the collector. Every
  * bucket pushed to is marked dirty; after each collection the engine {@linkplain #sweep sweeps}
- * the dirty buckets, unlinking cleared cells (and groups left without any). A cell it finds alive is
- * replaced by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a handle
- * dropped later marks its bucket dirty when the engine takes its cell off the queue: no bucket is
- * ever swept unless something in it changed.
+ * the dirty buckets, unlinking cleared cells (and groups left without any). A cell it finds alive
+ * twice is replaced by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a
+ * handle dropped later marks its bucket dirty when the engine takes its cell off the queue: no
+ * bucket is swept unless something in it changed, or holds a cell too young to be tenured.
  *
  * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
  * shared ref's fast path reads without the lock; it may miss (a node being linked, a chain being
@@ -507,17 +507,28 @@ final class HandleTable {
     }
 
     /**
-     * Returns null for a cell whose handle was dropped, the cell itself if it is tenured, else its
-     * tenured twin (or the cell itself, with its bucket marked for the next sweep, if there is no
-     * memory for the twin).
+     * Returns null for a cell whose handle was dropped, the cell itself if it is tenured or seen
+     * alive for the first time (its bucket then marked for the next sweep), else its tenured twin
+     * (or the cell itself, its bucket marked again, if there is no memory for the twin).
      */
     private @Nullable Cell survivor(Cell c, int bucket) {
-      Object handle = c.get();
-      if (handle == null) {
+      if (c.refersTo(null)) {
         return null;
       }
       if (c instanceof Cell.Tenured) {
         return c;
+      }
+      CellKind aged = c.kind.aged;
+      if (aged != null) {
+        // Alive at its first sweep, maybe only because it was made after the collection: look again
+        // after the next one.
+        c.kind = aged;
+        markDirty(bucket);
+        return c;
+      }
+      Object handle = c.get();
+      if (handle == null) {
+        return null;
       }
       try {
         return new Cell.Tenured(handle, c.hash, c.kind, queue);

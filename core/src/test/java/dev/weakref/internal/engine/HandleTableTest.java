@@ -65,13 +65,15 @@ final class HandleTableTest {
   }
 
   @Test
-  void cellThatOutlivesACollection_isTenured_andUnlinkedSoonAfterItsHandleIsDropped() {
+  void cellThatOutlivesCollections_isTenured_andUnlinkedSoonAfterItsHandleIsDropped() {
     Object o = new Object();
     List<WeakRef<Object>> refs = new ArrayList<>();
     refs.add(new WeakRef<>(o, r -> {}));
     assertFalse(nodeOf(o) instanceof Cell.Tenured);
-    Reclaimer.collect();
-    assertInstanceOf(Cell.Tenured.class, nodeOf(o), "a cell alive after a sweep joins the queue");
+    for (int i = 0; i < 3 && !(nodeOf(o) instanceof Cell.Tenured); i++) {
+      Reclaimer.collect();
+    }
+    assertInstanceOf(Cell.Tenured.class, nodeOf(o), "a cell alive after two sweeps joins the queue");
     refs.clear();
     // The collector enqueues the tenured cell, the engine marks its bucket, the next sweep unlinks.
     for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
