@@ -61,7 +61,7 @@ not_extra='^(?!dev\.weakref\.bench\.(MapBenchmark|SetBenchmark)\.)|MapBenchmark\
 # The rows the targets compare (see report/Targets.java). A target is judged on the median of at
 # least 3 forks, so these run in every round; in the quick profile the other rows run in round 1
 # only (the table shows each row's number of forks).
-target_rows='dev\.weakref\.bench\.(MapBenchmark\.(weakKeyDictionary|weakHashMap)|MapBenchmark\.TwoThreads\.(weakKeyDictionary|weakValueDictionary|guavaWeakKeys|guavaWeakValues|caffeineWeakKeys|caffeineWeakValues)|FinalizerBenchmark\.register_(finalizer|cleaner)|ReclaimQueueBenchmark\.register_(reclaimQueue|cleaner)|ProxyBenchmark\..*|WeakRefBenchmark\.(get_raw|get_weakRef|create_raw|shared_weakrefRef))'
+target_rows='dev\.weakref\.bench\.(MapBenchmark\.(weakKeyDictionary|weakHashMap)|MapBenchmark\.TwoThreads\.(weakKeyDictionary|weakValueDictionary|guavaWeakKeys|guavaWeakValues|caffeineWeakKeys|caffeineWeakValues)|FinalizerBenchmark\.register_(finalizer|cleaner)|ReclaimQueueBenchmark\.register_(reclaimQueue|cleaner)|ProxyBenchmark\..*|WeakRefBenchmark\.(get_raw|get_weakRef|create_raw|shared_weakrefRef|createFresh_weakRef|createFresh_cleaner))'
 not_target="^(?!$target_rows\$)"
 
 jmh_run() { # result file, then JMH options

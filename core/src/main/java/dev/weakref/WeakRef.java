@@ -78,10 +78,17 @@ public class WeakRef<T> extends WeakReference<T> {
     }
   };
   private static final long HASH_KNOWN = 1L << 32;
+  private static final long HASH_BITS = HASH_KNOWN | 0xFFFF_FFFFL;
+  private static final int TRACKED_SHIFT = 33;
   private static final Function<Object, WeakRef<Object>> SHARED = r -> new WeakRef<>(r, true);
 
   private final @Nullable Consumer<? super WeakRef<T>> callback;
-  /** 0 until the referent's hash is known, then {@code HASH_KNOWN | hash}. */
+  /**
+   * Two things in one field, to keep a ref at 40 bytes: the low 32 bits hold the referent's hash
+   * once known, bit 32 says it is, and bits 33-63 the low 31 bits of the referent's identity hash
+   * once the ref is tracked (which the engine reads after the referent is gone: see
+   * {@link TrackedHandles}).
+   */
   private volatile long hash;
 
   /**
@@ -130,7 +137,7 @@ public class WeakRef<T> extends WeakReference<T> {
    */
   WeakRef(T referent, @Nullable Consumer<? super WeakRef<T>> callback, @Nullable Object checked,
       String what) {
-    super(Referents.requireReferenceable(referent));
+    super(Referents.requireReferenceable(referent), TrackedHandles.QUEUE);
     if (checked != null) {
       Captures.requireNotHeld(what, checked, referent, "referent");
     }
@@ -145,7 +152,17 @@ public class WeakRef<T> extends WeakReference<T> {
    *     the registration is complete
    */
   final void register(T referent) {
+    recordTrackedHash(referent);
     Tracking.track(referent, this, callback == null ? null : FIRE);
+  }
+
+  private void recordTrackedHash(Object referent) {
+    hash = (hash & HASH_BITS) | ((long) System.identityHashCode(referent) << TRACKED_SHIFT);
+  }
+
+  /** The referent's identity hash (its low 31 bits) as recorded when this ref was tracked. */
+  final int trackedReferentHash() {
+    return (int) (hash >>> TRACKED_SHIFT);
   }
 
   /**
@@ -158,10 +175,16 @@ public class WeakRef<T> extends WeakReference<T> {
     return wr;
   }
 
-  /** Creates an untracked reference, for {@link Tracking#shared} to track. */
-  private WeakRef(T referent, boolean untracked) {
-    super(referent);
+  /**
+   * Creates a callback-less reference: the shared one, for {@link Tracking#shared} to track, if
+   * {@code tracked}; else one the engine never hears of.
+   */
+  private WeakRef(T referent, boolean tracked) {
+    super(referent, tracked ? TrackedHandles.QUEUE : null);
     this.callback = null;
+    if (tracked) {
+      recordTrackedHash(referent);
+    }
   }
 
   /**
@@ -170,7 +193,7 @@ public class WeakRef<T> extends WeakReference<T> {
    * references mirror internal entries rather than being the caller's own refs.
    */
   static <T> WeakRef<T> untracked(T referent) {
-    return new WeakRef<>(referent, true);
+    return new WeakRef<>(referent, false);
   }
 
   /**
@@ -276,12 +299,12 @@ public class WeakRef<T> extends WeakReference<T> {
   @Override
   public int hashCode() {
     long h = hash;
-    if (h == 0) {
+    if ((h & HASH_KNOWN) == 0) {
       Object referent = referent();
       if (referent == null) {
         throw new IllegalStateException("weak object has gone away");
       }
-      h = HASH_KNOWN | (referentHash(referent) & 0xFFFF_FFFFL);
+      h = (h & ~HASH_BITS) | HASH_KNOWN | (referentHash(referent) & 0xFFFF_FFFFL);
       hash = h;
     }
     return (int) h;

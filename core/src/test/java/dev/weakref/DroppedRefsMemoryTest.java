@@ -47,6 +47,28 @@ final class DroppedRefsMemoryTest {
     Reference.reachabilityFence(kept);
   }
 
+  /**
+   * The same for refs to fresh objects, the engine's commonest case: each ref's cell is the only
+   * trace of its referent, and is swept once ref and referent are gone.
+   */
+  @Test
+  void millionDroppedCallbackRefs_toFreshObjects_doNotGrowTheHeap() {
+    AtomicInteger fired = new AtomicInteger();
+    Reclaimer.collect();
+    long before = usedHeap();
+    for (int i = 0; i < 1_000_000; i++) {
+      garbageRefTo(new Object(), fired);
+    }
+    Reclaimer.collect();
+    Reclaimer.collect();
+    long after = usedHeap();
+    long growth = after - before;
+    System.out.printf("1,000,000 dropped callback refs to fresh objects: used heap %,d -> %,d bytes"
+        + " (%+,d)%n", before, after, growth);
+    assertTrue(growth < ALLOWED_GROWTH, "heap grew by " + growth + " bytes");
+    assertEquals(0, fired.get(), "a dropped ref never fires");
+  }
+
   private static void garbageRefTo(Object referent, AtomicInteger fired) {
     new WeakRef<>(referent, r -> fired.incrementAndGet());
   }

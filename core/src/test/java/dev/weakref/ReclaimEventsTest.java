@@ -11,6 +11,7 @@ import dev.weakref.engine.ReclaimEvent.Kind;
 import dev.weakref.engine.ReclaimListener;
 import dev.weakref.engine.Reclaimer;
 import dev.weakref.testing.UnraisableCapture;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -222,8 +223,9 @@ class ReclaimEventsTest {
   void sequenceCountsEveryEventOnce_andTimestampsNeverDecrease() {
     long before = System.nanoTime();
     for (int round = 0; round < 3; round++) {
-      refsToGarbage(300); // more than one batch of 256
+      List<WeakRef<ByRef>> refs = refsToGarbage(300); // more than one batch of 256
       Reclaimer.collect();
+      Reference.reachabilityFence(refs);
     }
     long after = System.nanoTime();
     List<ReclaimEvent> mine = new ArrayList<>();
@@ -248,7 +250,7 @@ class ReclaimEventsTest {
     for (int i = 0; i < n; i++) {
       refs.add(new WeakRef<>(new ByRef()));
     }
-    return refs; // dropped by the caller: the referents' records still report them
+    return refs; // kept by the caller: a referent is reported if one of its refs is still alive
   }
 
   @Test
@@ -311,8 +313,9 @@ class ReclaimEventsTest {
       }
     });
     try {
-      refsToGarbage(600);
+      List<WeakRef<ByRef>> refs = refsToGarbage(600);
       Reclaimer.collect();
+      Reference.reachabilityFence(refs);
       int total = 0;
       for (List<ReclaimEvent> b : batches) {
         assertFalse(b.isEmpty());
@@ -345,8 +348,9 @@ class ReclaimEventsTest {
         maxDepth.accumulateAndGet(depth.incrementAndGet(), Math::max);
         try {
           if (once.compareAndSet(false, true)) {
-            refsToGarbage(600); // more than two buffers' worth
+            List<WeakRef<ByRef>> refs = refsToGarbage(600); // more than two buffers' worth
             Reclaimer.collect();
+            Reference.reachabilityFence(refs);
           }
         } finally {
           depth.decrementAndGet();
@@ -356,8 +360,9 @@ class ReclaimEventsTest {
     List<ReclaimEvent> second = new CopyOnWriteArrayList<>();
     ReclaimRegistration r = Reclaimer.addListener(second::add);
     try {
-      refsToGarbage(1);
+      List<WeakRef<ByRef>> refs = refsToGarbage(1);
       Reclaimer.collect();
+      Reference.reachabilityFence(refs);
       assertTrue(once.get());
       assertEquals(1, maxDepth.get(), "a listener ran inside itself");
       assertTrue(second.size() >= 601, "events: " + second.size());

@@ -2,6 +2,7 @@ package dev.weakref.bench;
 
 import dev.weakref.WeakRef;
 import dev.weakref.interop.Weakref;
+import java.lang.ref.Cleaner;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * callback, and the shared ref of {@code Weakref.ref(o)}. The {@code cost*} rows break creation
  * down into its parts (identity hash, a second reference object, the registry walk).
  *
- * <p>Every created reference refers to one long-lived object, as in the issue: so the engine's
- * per-referent record is found, not created, and each dropped ref costs its registry cell.
+ * <p>The {@code create*} rows refer to one long-lived object, so each dropped ref costs its
+ * registry cell; the {@code createFresh*} rows make a ref to a fresh object each time, as a ref per
+ * listener, cached object or connection does, with {@code Cleaner.register} as the peer.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -34,6 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class WeakRefBenchmark {
   private static final Consumer<WeakRef<Object>> CALLBACK = r -> {};
   private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+  private static final Cleaner CLEANER = Cleaner.create();
+  private static final Runnable NOTHING = () -> {};
 
   private Object referent;
   private WeakReference<Object> raw;
@@ -90,6 +94,15 @@ public class WeakRefBenchmark {
   @Benchmark
   public Object createFresh_weakRef() {
     return new WeakRef<>(new Object());
+  }
+
+  /**
+   * The peer of {@code createFresh_weakRef}: the JDK's own per-object registration, one reference
+   * the collector must keep, discover and hand to the cleaner's thread, which unlinks it.
+   */
+  @Benchmark
+  public Object createFresh_cleaner() {
+    return CLEANER.register(new Object(), NOTHING);
   }
 
   /* ---- reuse of the callback-less ref ---- */

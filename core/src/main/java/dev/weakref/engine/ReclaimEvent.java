@@ -10,8 +10,8 @@ package dev.weakref.engine;
  *
  * <ul>
  *   <li>{@link Kind#REFERENT}, {@link Kind#FINALIZER_CALLED}, {@link Kind#FINALIZER_AT_EXIT}: the
- *       referent's class and identity hash. The engine keeps a record per referent of refs, and a
- *       finalizer run by a call or at exit still has its object.
+ *       referent's class and identity hash. The engine keeps both with each ref, and a finalizer run
+ *       by a call or at exit still has its object.
  *   <li>{@link Kind#FINALIZER_RECLAIMED}, {@link Kind#WEAK_KEY}, {@link Kind#WEAK_VALUE},
  *       {@link Kind#WEAK_SET_ELEMENT}: neither is recoverable once the collector has cleared the
  *       reference, and recording them at registration would add bytes to every finalizer and every
@@ -48,8 +48,10 @@ public record ReclaimEvent(
   /** What a {@link ReclaimEvent} reports. */
   public enum Kind {
     /**
-     * A referent of {@code WeakRef}s, proxies or {@code WeakMethod}s was reclaimed: one event per
-     * referent (not per ref), after all its callbacks ran.
+     * A referent of {@code WeakRef}s, proxies or {@code WeakMethod}s was reclaimed while at least
+     * one of them was still reachable: one event per referent (not per ref), after all its
+     * callbacks ran. A referent whose refs had all been dropped is not reported: the engine keeps
+     * nothing of a referent but its refs.
      */
     REFERENT,
     /** A finalizer's object was reclaimed and its function ran; the object is not known. */

@@ -12,7 +12,9 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The invocation handler of a weak proxy, and the weak reference to its referent in one object.
+ * The invocation handler of a weak proxy, and the weak reference to its referent in one object:
+ * the reference that stands for the proxy in the engine, enqueued when the referent dies while the
+ * proxy is reachable (see {@link TrackedHandles}).
  *
  * <p>It holds the referent weakly and the callback, nothing else: no cached {@link Method}s, classes
  * or handles, so a proxy pins no class loader beyond what the proxy's own class does. The
@@ -29,10 +31,14 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
   }
 
   private final @Nullable Consumer<Object> callback;
+  /** The referent's identity hash, which the engine reads once the referent is gone. */
+  final int referentHash;
 
+  /** Creates the handler of a proxy that is to be tracked: its reference is the proxy's. */
   ProxyHandler(Object referent, @Nullable Consumer<Object> callback) {
-    super(referent);
+    super(referent, TrackedHandles.QUEUE);
     this.callback = callback;
+    this.referentHash = System.identityHashCode(referent);
   }
 
   /** Returns the handler of {@code obj} if it is a weak proxy of this library, else null. */

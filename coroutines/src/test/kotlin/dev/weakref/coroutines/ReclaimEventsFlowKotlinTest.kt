@@ -99,6 +99,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     collectGarbage()
     val end = endRefToGarbage() // published after all of the above: the collector stops at it
     collectGarbage()
+    end.get() shouldBe null // and keeps the ref alive until then: a referent is reported if one is
     val events = collected.await().dropLast(1)
 
     fun ofKind(kind: Kind) = events.filter { it.kind == kind }
@@ -142,8 +143,9 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
                 .toList()
           }
         }
-    endRefToGarbage()
+    val end = endRefToGarbage()
     collectGarbage()
+    end.get() shouldBe null // the ref kept until then: a referent is reported if a ref is alive
     val events = collected.await()
     events.filter { it.referentKClass == Early::class }.shouldBeEmpty()
     events.map { it.referentKClass }.filter { it == End::class } shouldContainExactly listOf(End::class)
@@ -168,8 +170,9 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
             reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
           }
         }
-    endRefToGarbage()
+    val end = endRefToGarbage()
     collectGarbage()
+    end.get() shouldBe null // the ref kept until then: a referent is reported if a ref is alive
     registration.close()
     registration.close()
     val seqA = a.await().map { it.sequence }

@@ -1,26 +1,45 @@
 package dev.weakref.internal.engine;
 
-import java.lang.ref.WeakReference;
+import java.lang.ref.ReferenceQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One tracked handle (a user-visible ref or proxy) in its referent's {@link Slot}.
+ * One tracked handle (a user-visible ref or proxy): a weak reference to it, with what the engine
+ * must know of it ({@link CellKind}) and its referent's identity hash.
  *
  * <p>The cell points at the handle <em>weakly</em>: a handle its owner dropped is collected like any
- * other object, never fires and is never kept alive by the engine. The cell has no queue: the
- * collector clears it, and the engine sweeps cleared cells off their slot after each collection
- * (see {@link Slot#sweep}), which costs the reference handler and the queue's lock nothing.
+ * other object, never fires and is never kept alive by the engine. A new cell has no queue: most
+ * handles die young, the collector clears their cells and the engine sweeps the buckets pushed to
+ * since the last collection ({@link HandleTable#sweep}), which costs the reference handler nothing.
+ * A cell found alive by two sweeps is replaced by a {@link Tenured} twin that has the engine's
+ * queue, so that when its handle dies later the engine hears of it without sweeping every bucket.
+ *
+ * <p>40 bytes with compressed references: the {@code Reference} (28), {@code next}, {@code kind},
+ * {@code hash}.
  */
-final class Cell extends WeakReference<Object> {
-  final @Nullable ReclaimAction action;
-  /** Non-null for a handle that may be handed out again (Python's reuse of callback-less refs). */
-  final @Nullable Object shareKey;
-  /** Older cells of the same slot; written before publication, then only by the engine's sweep. */
-  @Nullable Cell next;
+sealed class Cell extends Node permits Cell.Tenured {
+  /** Changed only from a kind to its {@link CellKind#aged} twin, under the segment's lock. */
+  CellKind kind;
 
-  Cell(@Nullable Object handle, @Nullable ReclaimAction action, @Nullable Object shareKey) {
-    super(handle);
-    this.action = action;
-    this.shareKey = shareKey;
+  Cell(Object handle, int hash, CellKind kind) {
+    super(handle, hash, null);
+    this.kind = kind;
+  }
+
+  private Cell(Object handle, int hash, CellKind kind, ReferenceQueue<Object> queue) {
+    super(handle, hash, queue);
+    this.kind = kind;
+  }
+
+  /** A cell that outlived a collection, registered with the engine's queue. */
+  static final class Tenured extends Cell {
+    Tenured(Object handle, int hash, CellKind kind, ReferenceQueue<Object> queue) {
+      super(handle, hash, kind, queue);
+    }
+  }
+
+  /** Whether the handle is one that its referent shares under {@code key}. */
+  boolean sharedUnder(@Nullable Object key) {
+    return kind.shareKey == key;
   }
 }

@@ -5,7 +5,7 @@ import java.lang.ref.ReferenceQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The engine's singletons (its one queue, the registry, the loop) and the lifecycle of its thread,
+ * The engine's singletons (its one queue, the table of tracked handles, the loop) and the lifecycle of its thread,
  * {@code weakref-reclaimer}: started on the engine's first use, and handed over to a fresh thread of
  * the same name when user code may have left thread-locals on it (see {@link ReclaimLoop}).
  *
@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Engine {
   static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
-  static final Registry REGISTRY = new Registry();
-  static final ReclaimLoop LOOP = new ReclaimLoop(QUEUE, REGISTRY);
+  static final HandleTable TABLE = new HandleTable(QUEUE);
+  static final ReclaimLoop LOOP = new ReclaimLoop(QUEUE, TABLE);
 
   private static volatile @Nullable Thread thread;
 
@@ -55,15 +55,13 @@ public final class Engine {
   }
 
   /**
-   * Returns a snapshot of the engine's counters; walks the registry to count the live references.
+   * Returns a snapshot of the engine's counters; walks the table of tracked handles to count the live references.
    *
    * @return the counters now
    */
   public static ReclaimStats stats() {
-    long[] alive = new long[1];
-    long referents = REGISTRY.size();
-    REGISTRY.forEach(slot -> alive[0] += slot.liveCount());
-    return new ReclaimStats(alive[0], referents, LOOP.callbacksRun(), Unraisable.failures(),
+    long[] counts = TABLE.counts();
+    return new ReclaimStats(counts[0], counts[1], LOOP.callbacksRun(), Unraisable.failures(),
         LOOP.pending());
   }
 

@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
-  private final Registry registry;
+  private final HandleTable table;
 
   /** At most this many references per batch while no collect() waits: see the class comment. */
   static final int BATCH_MAX = 256;
@@ -160,12 +160,9 @@ final class ReclaimLoop implements Runnable {
   @SuppressWarnings("unused")
   private @Nullable Canary canary;
 
-  private final Sweeper sweeper;
-
-  ReclaimLoop(ReferenceQueue<Object> queue, Registry registry) {
+  ReclaimLoop(ReferenceQueue<Object> queue, HandleTable table) {
     this.queue = queue;
-    this.registry = registry;
-    this.sweeper = new Sweeper(registry);
+    this.table = table;
     this.canary = new Canary(queue);
   }
 
@@ -423,9 +420,9 @@ final class ReclaimLoop implements Runnable {
   private void process(Reference<?> ref) {
     if (ref instanceof Canary) {
       renewCanary();
-      sweeper.afterCollection(); // this collection is swept even if the next Canary failed
-    } else if (ref instanceof Slot slot) {
-      reclaim(slot);
+      table.sweep(); // this collection is swept even if the next Canary failed
+    } else if (ref instanceof Cell cell) {
+      table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {
       starting(engineRef);
       try {
@@ -439,17 +436,44 @@ final class ReclaimLoop implements Runnable {
       sentinel.taken = true;
       sentinel.nextTaken = sentinels; // linked, not added to a list: taking one allocates nothing
       sentinels = sentinel;
+    } else {
+      // What is left is a tracked handle's reference (see HandleAccess): its referent is gone.
+      reclaim(table.takeDead(table.access().referentHash(ref)));
     }
   }
 
-  /** Runs the callbacks of a reclaimed referent, newest registration first, then reports it. */
-  private void reclaim(Slot slot) {
-    registry.remove(slot);
+  /** Reclaims the referents whose nodes {@link HandleTable#takeDead} took, in turn. */
+  private void reclaim(@Nullable Node taken) {
+    for (Node n = taken; n != null; ) {
+      Node next = n.next;
+      n.next = null;
+      if (n instanceof Group g) {
+        reclaim(g.members, g.hash);
+      } else {
+        reclaim((Cell) n, n.hash);
+      }
+      n = next;
+    }
+  }
+
+  /**
+   * Runs the callbacks of the handles of one reclaimed referent still alive, newest registration
+   * first, then reports it if any was.
+   *
+   * @param cells the referent's cells, linked through {@code next} (a lone cell's is null)
+   */
+  private void reclaim(@Nullable Cell cells, int hash) {
     int fired = 0;
-    for (Cell c = slot.head(); c != null; c = c.next) {
-      ReclaimAction action = c.action;
-      Object handle;
-      if (action == null || (handle = c.get()) == null) {
+    Class<?> type = null;
+    for (Node n = cells; n != null; n = n.next) {
+      Cell c = (Cell) n;
+      Object handle = c.get();
+      if (handle == null) {
+        continue; // dropped: never fires
+      }
+      type = c.kind.type;
+      ReclaimAction action = c.kind.action;
+      if (action == null) {
         continue;
       }
       fired++;
@@ -462,8 +486,6 @@ final class ReclaimLoop implements Runnable {
         finishedRunning();
       }
     }
-    Class<?> type = slot.type;
-    slot.clearAfterReclaim();
-    ReclaimEvents.referentReclaimed(type, slot.hash, fired);
+    ReclaimEvents.referentReclaimed(type, hash, fired);
   }
 }

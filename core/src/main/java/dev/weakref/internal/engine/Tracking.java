@@ -1,24 +1,37 @@
 package dev.weakref.internal.engine;
 
 import static dev.weakref.internal.engine.Engine.QUEUE;
-import static dev.weakref.internal.engine.Engine.REGISTRY;
+import static dev.weakref.internal.engine.Engine.TABLE;
 
 import java.lang.ref.Reference;
-import java.util.ArrayList;
+import java.lang.ref.ReferenceQueue;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The tracking API that the reference types of {@code dev.weakref} register with: one record per
- * referent of the handles (refs, proxies) that refer to it, newest first.
+ * The tracking API that the reference types of {@code dev.weakref} register with: the handles (refs,
+ * proxies) that refer to each referent, newest first (see {@link HandleTable}).
  *
  * <p><b>Internal:</b> public only for {@code dev.weakref}; application code creates a
  * {@code WeakRef} or a proxy instead.
  */
 public final class Tracking {
   private Tracking() {}
+
+  /**
+   * Installs how the engine reads handles, and returns the queue with which every tracked handle's
+   * reference must be created (see {@link HandleAccess}). Called once, by {@code dev.weakref}.
+   *
+   * @param access how to read handles
+   * @return the engine's queue
+   * @throws IllegalStateException if another access was installed before
+   */
+  public static ReferenceQueue<Object> connect(HandleAccess access) {
+    TABLE.connect(Objects.requireNonNull(access, "access"));
+    return QUEUE;
+  }
 
   /**
    * Registers {@code handle} as a weak reference to {@code referent}, newest first among the
@@ -30,16 +43,16 @@ public final class Tracking {
    * handle.
    *
    * @param referent the object referred to (not retained)
-   * @param handle the user-visible reference or proxy (not retained)
+   * @param handle the user-visible reference or proxy (not retained), whose
+   *     {@linkplain HandleAccess#referenceOf reference} was created with the queue of
+   *     {@link #connect} and knows the referent's identity hash
    * @param action what to run after reclamation, or {@code null} for none
    */
   public static void track(Object referent, Object handle, @Nullable ReclaimAction action) {
-    int hash = System.identityHashCode(referent);
-    Cell cell = new Cell(handle, action, null);
-    for (Slot slot = REGISTRY.findOrCreate(referent, hash, QUEUE); !slot.push(cell); ) {
-      slot = REGISTRY.findOrCreateLocked(referent, hash, QUEUE); // that one was retired meanwhile
-    }
-    // The referent must outlive the push, or its slot could be reclaimed before the cell is on it.
+    TABLE.add(referent, System.identityHashCode(referent), handle,
+        CellKind.of(referent.getClass(), action, null));
+    // The referent must outlive the link: its handle's reference would otherwise be enqueued, and
+    // taken by the engine, before the handle's cell is there to be found.
     Reference.reachabilityFence(referent);
   }
 
@@ -48,35 +61,21 @@ public final class Tracking {
    * with {@code factory} when there is none: CPython's reuse of callback-less refs and proxies.
    *
    * <p>The factory runs at most once per referent and key while its result is reachable, under a
-   * per-referent lock; it must create the handle <em>without</em> tracking it, since this method
-   * tracks it. Shared handles have no action.
+   * lock of the engine's table; it must create the handle <em>without</em> tracking it, since this
+   * method tracks it, and must not call the tracking API. Shared handles have no action.
    *
    * @param referent the object referred to (not retained)
    * @param key identifies the kind of shared handle (compared by identity), such as a class
-   * @param factory creates the handle from the referent
+   * @param factory creates the handle from the referent, as {@link #track} requires it
    * @param <H> the handle's type; the caller guarantees that {@code key} implies it
    * @return the shared handle, never {@code null}
    */
   @SuppressWarnings("unchecked")
   public static <H> H shared(Object referent, Object key, Function<Object, ? extends H> factory) {
     int hash = System.identityHashCode(referent);
-    Slot slot = REGISTRY.findOrCreate(referent, hash, QUEUE);
-    Object handle = slot.shared(key);
-    while (handle == null) {
-      synchronized (slot) {
-        handle = slot.sharedLocked(key);
-        if (handle == null) {
-          Object created = Objects.requireNonNull(factory.apply(referent), "shared handle factory");
-          Cell cell = new Cell(created, null, key);
-          if (slot.push(cell)) {
-            slot.hintShared(cell);
-            handle = created;
-          }
-        }
-      }
-      if (handle == null) {
-        slot = REGISTRY.findOrCreateLocked(referent, hash, QUEUE); // that one was retired meanwhile
-      }
+    Object handle = TABLE.sharedFast(referent, hash, key);
+    if (handle == null) {
+      handle = TABLE.shared(referent, hash, key, factory);
     }
     Reference.reachabilityFence(referent);
     return (H) handle;
@@ -93,8 +92,8 @@ public final class Tracking {
    */
   @SuppressWarnings("unchecked")
   public static <H> @Nullable H sharedIfPresent(Object referent, Object key) {
-    Slot slot = REGISTRY.findFast(Objects.requireNonNull(referent), System.identityHashCode(referent));
-    return slot == null ? null : (H) slot.shared(key);
+    return (H) TABLE.sharedFast(Objects.requireNonNull(referent),
+        System.identityHashCode(referent), key);
   }
 
   /**
@@ -109,8 +108,7 @@ public final class Tracking {
    * @return the number of live tracked references to it, 0 if none
    */
   public static int weakRefCount(Object referent) {
-    Slot slot = REGISTRY.find(referent, System.identityHashCode(referent));
-    return slot == null ? 0 : slot.liveCount();
+    return TABLE.liveCount(referent, System.identityHashCode(referent));
   }
 
   /**
@@ -123,12 +121,14 @@ public final class Tracking {
    * @return the live tracked references to it; empty if none
    */
   public static List<Object> weakRefs(Object referent) {
-    Slot slot = REGISTRY.find(referent, System.identityHashCode(referent));
-    return slot == null ? new ArrayList<>() : slot.liveHandles();
+    return TABLE.liveHandles(referent, System.identityHashCode(referent));
   }
 
-  /** Whether the registry has a record for {@code referent}; for tests of the engine. */
+  /**
+   * Whether the engine keeps anything for {@code referent}, even for handles that were dropped and
+   * not yet swept; for tests of the engine.
+   */
   static boolean hasRecord(Object referent) {
-    return REGISTRY.find(referent, System.identityHashCode(referent)) != null;
+    return TABLE.hasNode(referent, System.identityHashCode(referent));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The reclaim engine's implementation: one {@link java.lang.ref.ReferenceQueue}, one daemon thread
- * named {@code weakref-reclaimer}, and an identity-keyed registry of the weak references to each
- * referent; plus the tracking API that the reference types of {@code dev.weakref} register with.
+ * named {@code weakref-reclaimer}, and an identity-keyed table of the tracked handles (refs,
+ * proxies) of each referent; plus the tracking API that the reference types of {@code dev.weakref} register with.
  *
  * <p><b>Internal:</b> not exported (but to this library's own modules); its public classes are
  * public only so that {@code dev.weakref} and {@link dev.weakref.engine.Reclaimer}, the engine's

@@ -360,7 +360,7 @@ final class ReclaimerTest {
     refs.add(new WeakRef<>(o));
     refs.add(new WeakRef<>(o, r -> {}));
     Reclaimer.collect();
-    Reclaimer.collect(); // the slot has been swept with live cells: now it is watched
+    Reclaimer.collect(); // the cells have been swept alive: now tenured, on the engine's queue
     assertTrue(Tracking.hasRecord(o));
     refs.clear();
     for (int i = 0; i < 20 && Tracking.hasRecord(o); i++) {
@@ -445,7 +445,7 @@ final class ReclaimerTest {
     WeakRef<Object> wr = new WeakRef<>(o, r -> fired.incrementAndGet());
     WeakRef.of(o);
     assertEquals(2, Reclaimer.weakRefCount(o));
-    Reclaimer.collect(); // the slot is swept with live cells: now it sits in the sweeper's schedule
+    Reclaimer.collect(); // the cells are swept alive: now tenured, on the engine's queue
     o = null;
     Reclaimer.collect();
     assertEquals(1, fired.get());

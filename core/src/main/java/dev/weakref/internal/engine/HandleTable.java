@@ -1,0 +1,541 @@
+package dev.weakref.internal.engine;
+
+import java.lang.ref.ReferenceQueue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The tracked handles (refs, proxies) by the identity of their referent: what CPython keeps in each
+ * object's {@code tp_weaklist}, for {@code getweakrefcount}, {@code getweakrefs}, the shared
+ * callback-less ref and the order of callbacks.
+ *
+ * <p><b>No record for the first handle.</b> A bucket chains {@link Node}s: the {@link Cell} of a
+ * referent's only handle, or the {@link Group} of a referent with several (created when the second
+ * one is tracked). Nothing here refers to the referent strongly, and nothing is enqueued per
+ * referent: every handle stands for a weak reference to its referent created with the engine's
+ * queue (see {@link HandleAccess}), which the collector enqueues when the referent dies if the
+ * handle is still reachable. The first of a referent's handles the engine takes off the queue makes
+ * it {@linkplain #takeDead take} the referent's node out and run the callbacks of all its handles
+ * still alive, newest first; the others find nothing left to do.
+ *
+ * <p><b>Dropped handles.</b> A cell whose handle was dropped is cleared by the collector. Every
+ * bucket pushed to is marked dirty; after each collection the engine {@linkplain #sweep sweeps}
+ * the dirty buckets, unlinking cleared cells (and groups left without any). A cell it finds alive
+ * twice is replaced by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a
+ * handle dropped later marks its bucket dirty when the engine takes its cell off the queue: no
+ * bucket is swept unless something in it changed, or holds a cell too young to be tenured.
+ *
+ * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
+ * shared ref's fast path reads without the lock; it may miss (a node being linked, a chain being
+ * rehashed or relinked), and is then confirmed under the lock, but a hit is always right: it checks
+ * that the very referent is referred to. Callbacks run outside any lock.
+ */
+final class HandleTable {
+  /** A hash from {@link HandleAccess#referentHash} has at least these bits. */
+  static final int HASH_MASK = 0x7FFF_FFFF;
+  private static final int SEGMENT_SHIFT = 25; // bits 25-30 pick a segment, the low bits a bucket
+  private static final int MIN_TABLE = 16;
+
+  private final ReferenceQueue<Object> queue;
+  private final Segment[] segments = new Segment[64];
+  private volatile @Nullable HandleAccess access;
+
+  HandleTable(ReferenceQueue<Object> queue) {
+    this.queue = queue;
+    for (int i = 0; i < segments.length; i++) {
+      segments[i] = new Segment();
+    }
+  }
+
+  /** Installs how handles are read; once. */
+  synchronized void connect(HandleAccess handles) {
+    HandleAccess a = access;
+    if (a != null && a != handles) {
+      throw new IllegalStateException("the engine's handle access is installed already: " + a);
+    }
+    access = handles;
+  }
+
+  HandleAccess access() {
+    HandleAccess a = access;
+    if (a == null) {
+      throw new IllegalStateException("no handle access installed: Tracking.connect was not called");
+    }
+    return a;
+  }
+
+  private Segment segmentFor(int hash) {
+    return segments[(hash >>> SEGMENT_SHIFT) & 63];
+  }
+
+  /** Whether {@code n} is the live node of {@code referent}. */
+  private boolean isNodeOf(Node n, Object referent) {
+    if (n instanceof Group) {
+      return n.refersTo(referent);
+    }
+    Object handle = n.get();
+    return handle != null && refersTo(access().referenceOf(handle), referent);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean refersTo(java.lang.ref.Reference<?> ref, @Nullable Object referent) {
+    return ((java.lang.ref.Reference<Object>) ref).refersTo(referent);
+  }
+
+  /* ---- For the tracking API: any thread ---- */
+
+  /** Tracks {@code handle}, newest first among the handles of {@code referent}. */
+  void add(Object referent, int hash, Object handle, CellKind kind) {
+    Cell cell = new Cell(handle, hash, kind);
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      s.add(referent, cell);
+    }
+  }
+
+  /** The handle shared under {@code key}, if a lock-free look finds it; may miss one. */
+  @Nullable Object sharedFast(Object referent, int hash, Object key) {
+    @Nullable Node[] t = segmentFor(hash).table;
+    for (Node n = t[hash & (t.length - 1)]; n != null; n = n.next) {
+      if (n.hash != hash) {
+        continue;
+      }
+      if (n instanceof Cell c) {
+        Object handle;
+        if (c.sharedUnder(key) && (handle = c.get()) != null
+            && refersTo(access().referenceOf(handle), referent)) {
+          return handle;
+        }
+      } else if (n.refersTo(referent)) {
+        Cell c = ((Group) n).sharedHint; // a member of this group, so the handle is referent's
+        Object handle;
+        return c != null && c.sharedUnder(key) && (handle = c.get()) != null ? handle : null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Returns the live handle that {@code referent} shares under {@code key}, creating and tracking it
+   * with {@code factory} (under the segment's lock) when there is none.
+   */
+  Object shared(Object referent, int hash, Object key, Function<Object, ?> factory) {
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      Node n = s.find(referent, hash);
+      if (n instanceof Cell c) {
+        Object handle;
+        if (c.sharedUnder(key) && (handle = c.get()) != null) {
+          return handle;
+        }
+      } else if (n instanceof Group g) {
+        for (Node m = g.members; m != null; m = m.next) {
+          Cell c = (Cell) m;
+          Object handle;
+          if (c.sharedUnder(key) && (handle = c.get()) != null) {
+            g.sharedHint = c;
+            return handle;
+          }
+        }
+      }
+      Object created = factory.apply(referent);
+      if (created == null) {
+        throw new NullPointerException("the shared handle factory returned null");
+      }
+      Cell cell = new Cell(created, hash, CellKind.of(referent.getClass(), null, key));
+      if (s.add(referent, cell) instanceof Group g) {
+        g.sharedHint = cell;
+      }
+      return created;
+    }
+  }
+
+  /** How many live handles refer to {@code referent}. */
+  int liveCount(Object referent, int hash) {
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      Node n = s.find(referent, hash);
+      if (n instanceof Group g) {
+        int count = 0;
+        for (Node m = g.members; m != null; m = m.next) {
+          if (!m.refersTo(null)) {
+            count++;
+          }
+        }
+        return count;
+      }
+      return n == null ? 0 : 1; // find() returns a cell only if its handle is alive
+    }
+  }
+
+  /** The live handles of {@code referent}, newest first. */
+  List<Object> liveHandles(Object referent, int hash) {
+    List<Object> out = new ArrayList<>();
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      Node n = s.find(referent, hash);
+      for (Node m = n instanceof Group g ? g.members : n; m != null; m = m.next) {
+        Object handle = m.get();
+        if (handle != null) {
+          out.add(handle);
+        }
+        if (m == n) {
+          break; // a lone cell: its next is the bucket's next node
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The live node of {@code referent}, or null; for tests of the engine. */
+  @Nullable Node nodeOf(Object referent, int hash) {
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      return s.find(referent, hash);
+    }
+  }
+
+  /** Whether any node, even one of dropped handles only, is kept for {@code referent}. */
+  boolean hasNode(Object referent, int hash) {
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      @Nullable Node[] t = s.table;
+      for (Node n = t[hash & (t.length - 1)]; n != null; n = n.next) {
+        if (n.hash == hash && (n instanceof Group ? n.refersTo(referent) : isNodeOf(n, referent)
+            || n.refersTo(null))) {
+          return true; // a cleared cell of this hash may be referent's: count it until swept
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Counts the live handles and the nodes, for stats. */
+  long[] counts() {
+    long alive = 0;
+    long nodes = 0;
+    for (Segment s : segments) {
+      synchronized (s) {
+        nodes += s.count;
+        for (Node n : s.table) {
+          for (; n != null; n = n.next) {
+            for (Node m = n instanceof Group g ? g.members : n; m != null; m = m.next) {
+              if (!m.refersTo(null)) {
+                alive++;
+              }
+              if (m == n) {
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+    return new long[] {alive, nodes};
+  }
+
+  /* ---- For the engine thread ---- */
+
+  /**
+   * Takes out the nodes of the bucket of {@code hash} whose referent was reclaimed (and unlinks
+   * cells of dropped handles on the way), linked through {@link Node#next} in bucket order.
+   * Collisions are harmless: every node taken is one reclaimed referent, whichever handle's
+   * reference announced it.
+   *
+   * @param hash a referent's identity hash; only its low 31 bits are compared
+   */
+  @Nullable Node takeDead(int hash) {
+    Segment s = segmentFor(hash);
+    synchronized (s) {
+      return s.takeDead(hash);
+    }
+  }
+
+  /** Marks the bucket of {@code cell} for the next sweep: its handle was dropped. */
+  void markDirty(Cell cell) {
+    Segment s = segmentFor(cell.hash);
+    synchronized (s) {
+      s.markDirty(cell.hash & (s.table.length - 1));
+    }
+  }
+
+  /** After a collection: sweeps the buckets marked dirty since the last sweep. */
+  void sweep() {
+    for (Segment s : segments) {
+      s.sweep();
+    }
+  }
+
+  private final class Segment {
+    private volatile @Nullable Node[] table = new Node[MIN_TABLE];
+    /** One bit per bucket to sweep after the next collection; guarded by this. */
+    private long[] dirty = new long[1];
+    private boolean anyDirty;
+    /** The nodes in the buckets; guarded by this. */
+    int count;
+
+    /** Returns the live node of {@code referent}, or null; hold the lock. */
+    @Nullable Node find(Object referent, int hash) {
+      @Nullable Node[] t = table;
+      for (Node n = t[hash & (t.length - 1)]; n != null; n = n.next) {
+        if (n.hash == hash && isNodeOf(n, referent)) {
+          return n;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Links {@code cell} in, newest first among its referent's, creating a group if the referent
+     * has a lone cell; hold the lock.
+     *
+     * @return the referent's node now: the cell itself or a group
+     */
+    Node add(Object referent, Cell cell) {
+      @Nullable Node[] t = table;
+      int i = cell.hash & (t.length - 1);
+      markDirty(i);
+      Node prev = null;
+      for (Node n = t[i]; n != null; prev = n, n = n.next) {
+        if (n.hash == cell.hash && isNodeOf(n, referent)) {
+          Group g;
+          if (n instanceof Group found) {
+            g = found;
+            cell.next = g.members;
+            g.members = cell;
+          } else {
+            // The second handle of this referent: its lone cell moves into a new group.
+            g = new Group(referent, cell.hash);
+            cell.next = n;
+            g.members = cell;
+            g.next = n.next;
+            if (prev == null) {
+              t[i] = g;
+            } else {
+              prev.next = g;
+            }
+            n.next = null;
+          }
+          return g;
+        }
+      }
+      cell.next = t[i];
+      t[i] = cell;
+      if (++count > t.length) {
+        resize(t);
+      }
+      return cell;
+    }
+
+    void markDirty(int bucket) {
+      dirty[bucket >>> 6] |= 1L << bucket;
+      anyDirty = true;
+    }
+
+    /** Doubles the table (load factor 1: buckets are short lists of distinct referents). */
+    private void resize(@Nullable Node[] old) {
+      rehash(old, new Node[old.length * 2]);
+    }
+
+    /** Halves the table until it is at most half full again. */
+    private void shrink(@Nullable Node[] old) {
+      int length = old.length;
+      while (length > MIN_TABLE && count < length >>> 2) {
+        length >>>= 1;
+      }
+      rehash(old, new Node[length]);
+    }
+
+    private void rehash(@Nullable Node[] old, @Nullable Node[] t) {
+      for (Node n : old) {
+        while (n != null) {
+          Node next = n.next;
+          int i = n.hash & (t.length - 1);
+          n.next = t[i];
+          t[i] = n;
+          n = next;
+        }
+      }
+      long[] oldDirty = dirty;
+      dirty = new long[Math.max(1, t.length >>> 6)];
+      for (int i = 0; i < old.length; i++) {
+        if ((oldDirty[i >>> 6] & (1L << i)) != 0) { // what the old bucket held is to be swept still
+          for (int j = i & (t.length - 1); j < t.length; j += old.length) {
+            markDirty(j);
+          }
+        }
+      }
+      table = t; // volatile write publishes the relinked chains to lock-free readers
+    }
+
+    @Nullable Node takeDead(int hash) {
+      @Nullable Node[] t = table;
+      int i = hash & (t.length - 1);
+      HandleAccess handles = access();
+      Node taken = null;
+      Node last = null;
+      Node prev = null;
+      for (Node n = t[i]; n != null; ) {
+        Node next = n.next;
+        boolean take = false;
+        boolean drop = false;
+        if (((n.hash ^ hash) & HASH_MASK) == 0) {
+          if (n instanceof Group) {
+            take = n.refersTo(null);
+          } else {
+            Object handle = n.get();
+            drop = handle == null;
+            take = !drop && handles.referenceOf(handle).refersTo(null);
+          }
+        }
+        if (take || drop) {
+          if (prev == null) {
+            t[i] = next;
+          } else {
+            prev.next = next;
+          }
+          count--;
+          if (take) {
+            n.next = null;
+            if (last == null) {
+              taken = n;
+            } else {
+              last.next = n;
+            }
+            last = n;
+          }
+        } else {
+          prev = n;
+        }
+        n = next;
+      }
+      return taken;
+    }
+
+    /** Sweeps the dirty buckets, locking one word of the bitmap (64 buckets) at a time. */
+    void sweep() {
+      for (int word = 0; ; word++) {
+        synchronized (this) {
+          if (word == 0) {
+            if (!anyDirty) {
+              return;
+            }
+            anyDirty = false; // a push from here on marks it again, for the next sweep
+          }
+          long[] d = dirty;
+          while (word < d.length && d[word] == 0) {
+            word++;
+          }
+          if (word >= d.length) {
+            @Nullable Node[] t = table;
+            if (t.length > MIN_TABLE && count < t.length >>> 3) {
+              shrink(t); // a burst of handles has died: give its buckets back
+            }
+            return;
+          }
+          long bits = d[word];
+          d[word] = 0;
+          @Nullable Node[] t = table;
+          while (bits != 0) {
+            sweepBucket(t, (word << 6) + Long.numberOfTrailingZeros(bits));
+            bits &= bits - 1;
+          }
+        }
+      }
+    }
+
+    private void sweepBucket(@Nullable Node[] t, int i) {
+      Node prev = null;
+      for (Node n = t[i]; n != null; ) {
+        Node next = n.next;
+        Node keep;
+        if (n instanceof Group g) {
+          sweepMembers(g, i);
+          Cell only = g.members;
+          keep = only == null ? null
+              : only.next == null && !g.refersTo(null) ? only // back to a lone cell, no record
+              : g;
+        } else {
+          keep = survivor((Cell) n, i);
+        }
+        if (keep == null) {
+          count--;
+        }
+        if (keep != n) {
+          Node link = keep == null ? next : keep;
+          if (keep != null) {
+            keep.next = next;
+          }
+          if (prev == null) {
+            t[i] = link;
+          } else {
+            prev.next = link;
+          }
+        }
+        if (keep != null) {
+          prev = keep;
+        }
+        n = next;
+      }
+    }
+
+    private void sweepMembers(Group g, int bucket) {
+      Cell prev = null;
+      for (Node n = g.members; n != null; ) {
+        Node next = n.next;
+        Cell c = (Cell) n;
+        Cell keep = survivor(c, bucket);
+        if (keep != c) {
+          Cell link = keep == null ? (Cell) next : keep;
+          if (keep != null) {
+            keep.next = next;
+          }
+          if (prev == null) {
+            g.members = link;
+          } else {
+            prev.next = link;
+          }
+        }
+        if (keep != null) {
+          prev = keep;
+        }
+        n = next;
+      }
+      g.sharedHint = null;
+    }
+
+    /**
+     * Returns null for a cell whose handle was dropped, the cell itself if it is tenured or seen
+     * alive for the first time (its bucket then marked for the next sweep), else its tenured twin
+     * (or the cell itself, its bucket marked again, if there is no memory for the twin).
+     */
+    private @Nullable Cell survivor(Cell c, int bucket) {
+      if (c.refersTo(null)) {
+        return null;
+      }
+      if (c instanceof Cell.Tenured) {
+        return c;
+      }
+      CellKind aged = c.kind.aged;
+      if (aged != null) {
+        // Alive at its first sweep, maybe only because it was made after the collection: look again
+        // after the next one.
+        c.kind = aged;
+        markDirty(bucket);
+        return c;
+      }
+      Object handle = c.get();
+      if (handle == null) {
+        return null;
+      }
+      try {
+        return new Cell.Tenured(handle, c.hash, c.kind, queue);
+      } catch (OutOfMemoryError e) {
+        markDirty(bucket);
+        return c;
+      }
+    }
+  }
+}

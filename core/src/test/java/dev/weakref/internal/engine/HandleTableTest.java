@@ -1,0 +1,150 @@
+package dev.weakref.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weakref.WeakRef;
+import dev.weakref.engine.Reclaimer;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's table of tracked handles (issue 19): no record for a referent's first handle, a
+ * group from the second on, cells of dropped handles swept, survivors tenured onto the queue, and
+ * referents of the same identity hash kept apart.
+ */
+final class HandleTableTest {
+
+  private static Node nodeOf(Object referent) {
+    return Engine.TABLE.nodeOf(referent, System.identityHashCode(referent));
+  }
+
+  @Test
+  void firstRef_isALoneCell_withNoRecordOfTheReferent() {
+    Object o = new Object();
+    WeakRef<Object> wr = new WeakRef<>(o, r -> {});
+    Cell cell = assertInstanceOf(Cell.class, nodeOf(o));
+    assertSame(wr, cell.get());
+    assertEquals(Object.class, cell.kind.type);
+    assertEquals(System.identityHashCode(o), cell.hash);
+    Reference.reachabilityFence(wr);
+  }
+
+  @Test
+  void secondHandle_makesAGroup_newestFirst_andTheLastLeft_isALoneCellAgain() {
+    Object o = new Object();
+    List<Object> fired = new CopyOnWriteArrayList<>();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    refs.add(new WeakRef<>(o, fired::add));
+    refs.add(new WeakRef<>(o, fired::add));
+    Group g = assertInstanceOf(Group.class, nodeOf(o));
+    assertSame(refs.get(1), g.members.get());
+    assertSame(refs.get(0), g.members.next.get());
+    assertEquals(List.of(refs.get(1), refs.get(0)), Reclaimer.weakRefs(o));
+    WeakRef<Object> older = refs.get(0);
+    refs.remove(1);
+    for (int i = 0; i < 5 && !(nodeOf(o) instanceof Cell); i++) {
+      Reclaimer.collect();
+    }
+    Cell lone = assertInstanceOf(Cell.class, nodeOf(o), "the group outlived its second handle");
+    assertSame(older, lone.get());
+    assertEquals(1, Reclaimer.weakRefCount(o));
+    o = null;
+    Reclaimer.collect();
+    assertEquals(List.of(older), fired);
+    Reference.reachabilityFence(refs);
+  }
+
+  @Test
+  void cellThatOutlivesCollections_isTenured_andUnlinkedSoonAfterItsHandleIsDropped() {
+    Object o = new Object();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    refs.add(new WeakRef<>(o, r -> {}));
+    assertFalse(nodeOf(o) instanceof Cell.Tenured);
+    for (int i = 0; i < 3 && !(nodeOf(o) instanceof Cell.Tenured); i++) {
+      Reclaimer.collect();
+    }
+    assertInstanceOf(Cell.Tenured.class, nodeOf(o), "a cell alive after two sweeps joins the queue");
+    refs.clear();
+    // The collector enqueues the tenured cell, the engine marks its bucket, the next sweep unlinks.
+    for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
+      Reclaimer.collect();
+    }
+    assertFalse(Tracking.hasRecord(o), "the dropped ref's tenured cell was never unlinked");
+    assertEquals(0, Reclaimer.weakRefCount(o));
+  }
+
+  /** Handles that are plain weak references, all announcing the same identity hash. */
+  private static final class SameHash implements HandleAccess {
+    @Override
+    public Reference<?> referenceOf(Object handle) {
+      return (Reference<?>) handle;
+    }
+
+    @Override
+    public int referentHash(Reference<?> reference) {
+      return 42;
+    }
+  }
+
+  @Test
+  void referentsOfTheSameIdentityHash_areKeptApart_andEachIsTakenAsOneReferent() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new SameHash());
+    Object x = new Object();
+    Object y = new Object();
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    track(table, x, handles);
+    track(table, y, handles);
+    track(table, x, handles);
+    assertEquals(2, table.liveCount(x, 42));
+    assertEquals(1, table.liveCount(y, 42));
+    assertEquals(List.of(handles.get(2), handles.get(0)), table.liveHandles(x, 42));
+    assertEquals(List.of(handles.get(1)), table.liveHandles(y, 42));
+    assertInstanceOf(Group.class, table.nodeOf(x, 42));
+    assertInstanceOf(Cell.class, table.nodeOf(y, 42));
+    assertNull(table.takeDead(42), "nothing is dead yet");
+
+    x = null;
+    y = null;
+    Reclaimer.collect(); // clears the handles' references: both referents died
+    Node taken = table.takeDead(42);
+    assertTrue(taken != null && taken.next != null && taken.next.next == null,
+        "two referents taken, one node each");
+    Group gx = assertInstanceOf(Group.class, taken instanceof Group ? taken : taken.next);
+    Cell cy = assertInstanceOf(Cell.class, taken instanceof Cell ? taken : taken.next);
+    assertSame(handles.get(2), gx.members.get());
+    assertSame(handles.get(1), cy.get());
+    assertNull(table.takeDead(42), "a referent is taken once");
+    Reference.reachabilityFence(handles);
+  }
+
+  private static void track(HandleTable table, Object referent, List<WeakReference<Object>> handles) {
+    WeakReference<Object> h = new WeakReference<>(referent);
+    handles.add(h);
+    table.add(referent, 42, h, CellKind.of(Object.class, null, null));
+  }
+
+  @Test
+  void theSharedRef_isFoundInAGroupBehindNewerRefs() {
+    Object o = new Object();
+    WeakRef<Object> shared = WeakRef.of(o);
+    List<WeakRef<Object>> newer = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      newer.add(new WeakRef<>(o, r -> {}));
+    }
+    assertSame(shared, WeakRef.of(o));
+    assertSame(shared, Tracking.sharedIfPresent(o, WeakRef.class), "the hint of the group");
+    assertEquals(11, Reclaimer.weakRefCount(o));
+    Reference.reachabilityFence(newer);
+  }
+}
