@@ -5,6 +5,7 @@ import dev.weakref.WeakProxy;
 import dev.weakref.internal.engine.ReclaimAction;
 import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
+import java.lang.ref.Reference;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
@@ -94,6 +95,27 @@ public final class ProxyClasses {
   public static <I> I proxy(Object referent, Class<I> type, @Nullable Consumer<? super I> callback,
       ReclaimAction fire) {
     return proxy(referent, type, callback, callback, fire);
+  }
+
+  /**
+   * Returns the weak reference that stands for the tracked weak proxy {@code proxy} in the engine:
+   * its handler.
+   *
+   * @param proxy a weak proxy of this library
+   * @return its handler, a weak reference to the referent created with the engine's queue
+   */
+  public static Reference<?> referenceOf(Object proxy) {
+    return (ProxyHandler) Proxy.getInvocationHandler(proxy);
+  }
+
+  /**
+   * Returns the identity hash of the referent of a proxy's handler, recorded when it was made.
+   *
+   * @param handler a reference {@link #referenceOf} returned
+   * @return the referent's identity hash
+   */
+  public static int referentHash(Reference<?> handler) {
+    return ((ProxyHandler) handler).referentHash;
   }
 
   /**

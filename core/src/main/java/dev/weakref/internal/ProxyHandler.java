@@ -3,6 +3,7 @@ package dev.weakref.internal;
 import dev.weakref.ReferenceError;
 import dev.weakref.WeakProxy;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.internal.engine.Tracking;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -14,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The invocation handler of a weak proxy, and the weak reference to its referent in one object:
  * the reference that stands for the proxy in the engine, enqueued when the referent dies while the
- * proxy is reachable (see {@link TrackedHandles}).
+ * proxy is reachable (see {@code dev.weakref.TrackedHandles}).
  *
  * <p>It holds the referent weakly and the callback, nothing else: no cached {@link Method}s, classes
  * or handles, so a proxy pins no class loader beyond what the proxy's own class does. The
@@ -36,7 +37,7 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
 
   /** Creates the handler of a proxy that is to be tracked: its reference is the proxy's. */
   ProxyHandler(Object referent, @Nullable Consumer<Object> callback) {
-    super(referent, TrackedHandles.QUEUE);
+    super(referent, Tracking.queue());
     this.callback = callback;
     this.referentHash = System.identityHashCode(referent);
   }

@@ -61,6 +61,24 @@ final class HandleTable {
   HandleAccess access() {
     HandleAccess a = access;
     if (a == null) {
+      a = connectDefault();
+    }
+    return a;
+  }
+
+  /**
+   * Installs {@code dev.weakref}'s handle access: initializing the class that holds it connects it.
+   * Needed only when a proxy (whose handler is built in another package, with
+   * {@link Tracking#queue()}) was the first handle the program tracked.
+   */
+  private HandleAccess connectDefault() {
+    try {
+      Class.forName("dev.weakref.TrackedHandles", true, HandleTable.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("no handle access installed: Tracking.connect was not called", e);
+    }
+    HandleAccess a = access;
+    if (a == null) {
       throw new IllegalStateException("no handle access installed: Tracking.connect was not called");
     }
     return a;

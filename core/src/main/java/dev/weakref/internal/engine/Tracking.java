@@ -34,6 +34,18 @@ public final class Tracking {
   }
 
   /**
+   * Returns the queue with which every tracked handle's reference must be created, as
+   * {@link #connect} does; for handles built outside {@code dev.weakref} (the weak proxies'
+   * handlers). The engine installs {@code dev.weakref}'s handle access itself the first time it
+   * needs it, so a handle created this way before any {@code WeakRef} is read correctly.
+   *
+   * @return the engine's queue
+   */
+  public static ReferenceQueue<Object> queue() {
+    return QUEUE;
+  }
+
+  /**
    * Registers {@code handle} as a weak reference to {@code referent}, newest first among the
    * referent's handles.
    *
