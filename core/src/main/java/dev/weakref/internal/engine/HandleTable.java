@@ -4,6 +4,7 @@ import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +42,11 @@ final class HandleTable {
   private final ReferenceQueue<Object> queue;
   private final Segment[] segments = new Segment[64];
   private volatile @Nullable HandleAccess access;
+  /**
+   * A test seam: when set, runs before a segment's new arrays are allocated (with the new length),
+   * so that a test can throw the {@code OutOfMemoryError} that allocation could. Off the hot paths.
+   */
+  volatile @Nullable IntConsumer allocationHook;
 
   HandleTable(ReferenceQueue<Object> queue) {
     this.queue = queue;
@@ -254,6 +260,15 @@ final class HandleTable {
     return new long[] {alive, nodes};
   }
 
+  /** The buckets of all segments; for tests of the engine. */
+  int capacity() {
+    int buckets = 0;
+    for (Segment s : segments) {
+      buckets += s.table.length;
+    }
+    return buckets;
+  }
+
   /* ---- For the engine thread ---- */
 
   /**
@@ -354,7 +369,7 @@ final class HandleTable {
 
     /** Doubles the table (load factor 1: buckets are short lists of distinct referents). */
     private void resize(@Nullable Node[] old) {
-      rehash(old, new Node[old.length * 2]);
+      rehash(old, old.length * 2);
     }
 
     /** Halves the table until it is at most half full again. */
@@ -363,10 +378,27 @@ final class HandleTable {
       while (length > MIN_TABLE && count < length >>> 2) {
         length >>>= 1;
       }
-      rehash(old, new Node[length]);
+      rehash(old, length);
     }
 
-    private void rehash(@Nullable Node[] old, @Nullable Node[] t) {
+    /**
+     * Moves the nodes into a table of {@code length} buckets. Allocates everything first: without
+     * the memory it changes nothing (the chains stay whole, the table keeps its size) and the next
+     * add or death that wants a new size tries again.
+     */
+    private void rehash(@Nullable Node[] old, int length) {
+      @Nullable Node[] t;
+      long[] newDirty;
+      try {
+        IntConsumer hook = allocationHook;
+        if (hook != null) {
+          hook.accept(length);
+        }
+        t = new Node[length];
+        newDirty = new long[Math.max(1, length >>> 6)];
+      } catch (OutOfMemoryError e) {
+        return;
+      }
       for (Node n : old) {
         while (n != null) {
           Node next = n.next;
@@ -377,7 +409,7 @@ final class HandleTable {
         }
       }
       long[] oldDirty = dirty;
-      dirty = new long[Math.max(1, t.length >>> 6)];
+      dirty = newDirty;
       for (int i = 0; i < old.length; i++) {
         if ((oldDirty[i >>> 6] & (1L << i)) != 0) { // what the old bucket held is to be swept still
           for (int j = i & (t.length - 1); j < t.length; j += old.length) {
@@ -428,6 +460,9 @@ final class HandleTable {
           prev = n;
         }
         n = next;
+      }
+      if (t.length > MIN_TABLE && count < t.length >>> 3) {
+        shrink(t); // a burst of referents has died: give their buckets back (no sweep may come)
       }
       return taken;
     }

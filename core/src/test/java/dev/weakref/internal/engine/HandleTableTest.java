@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
@@ -15,6 +16,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -146,5 +148,92 @@ final class HandleTableTest {
     assertSame(shared, Tracking.sharedIfPresent(o, WeakRef.class), "the hint of the group");
     assertEquals(11, Reclaimer.weakRefCount(o));
     Reference.reachabilityFence(newer);
+  }
+
+  /** Handles that are plain weak references, with the referent's own identity hash. */
+  private static final class Plain implements HandleAccess {
+    @Override
+    public Reference<?> referenceOf(Object handle) {
+      return (Reference<?>) handle;
+    }
+
+    @Override
+    public int referentHash(Reference<?> reference) {
+      throw new UnsupportedOperationException("the test passes hashes itself");
+    }
+  }
+
+  @Test
+  void deathsOfTenuredRefsReferents_shrinkTheTableBackToItsMinimum() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    int minimum = table.capacity();
+    int n = 20_000;
+    List<Object> referents = new ArrayList<>();
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    int[] hashes = new int[n];
+    for (int i = 0; i < n; i++) {
+      Object o = new Object();
+      hashes[i] = System.identityHashCode(o);
+      WeakReference<Object> h = new WeakReference<>(o);
+      referents.add(o);
+      handles.add(h);
+      table.add(o, hashes[i], h, CellKind.of(Object.class, null, null));
+    }
+    for (int i = 0; i < 3; i++) {
+      table.sweep(); // ages, then tenures: no bucket is dirty any more
+    }
+    int peak = table.capacity();
+    assertTrue(peak >= n, "the table did not grow: " + peak);
+
+    referents.clear(); // the referents die while their refs are still held
+    Reclaimer.collect();
+    for (int hash : hashes) {
+      table.takeDead(hash); // as the engine does for each ref the collector enqueued
+    }
+    table.sweep();
+    assertTrue(table.capacity() <= 2 * minimum,
+        "the table kept " + table.capacity() + " buckets of its peak " + peak + " (minimum "
+            + minimum + ") after every referent died");
+    Reference.reachabilityFence(handles);
+  }
+
+  @Test
+  void outOfMemoryInAResize_losesNoHandle_andGrowingResumesLater() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    AtomicInteger refused = new AtomicInteger();
+    table.allocationHook = length -> {
+      refused.incrementAndGet();
+      throw new OutOfMemoryError("injected: new arrays of " + length);
+    };
+    List<Object> referents = new ArrayList<>();
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    int n = 200; // hashes 0..n-1: all in one segment, which wants to grow past 16 buckets
+    for (int i = 0; i < n; i++) {
+      Object o = new Object();
+      WeakReference<Object> h = new WeakReference<>(o);
+      referents.add(o);
+      handles.add(h);
+      try {
+        table.add(o, i, h, CellKind.of(Object.class, null, null));
+      } catch (OutOfMemoryError e) {
+        fail("add failed after it had linked the cell: " + e); // (JUnit would end the run on an OOME)
+      }
+    }
+    assertTrue(refused.get() > 0, "no resize was attempted");
+    for (int i = 0; i < n; i++) {
+      assertEquals(List.of(handles.get(i)), table.liveHandles(referents.get(i), i), "handle " + i);
+    }
+    int before = table.capacity();
+    table.allocationHook = null;
+    Object last = new Object();
+    table.add(last, n, new WeakReference<>(last), CellKind.of(Object.class, null, null));
+    assertTrue(table.capacity() > before, "growing did not resume");
+    for (int i = 0; i < n; i++) {
+      assertEquals(List.of(handles.get(i)), table.liveHandles(referents.get(i), i), "handle " + i);
+    }
+    Reference.reachabilityFence(handles);
+    Reference.reachabilityFence(last);
   }
 }
