@@ -180,17 +180,7 @@ final class HandleTable {
   int liveCount(Object referent, int hash) {
     Segment s = segmentFor(hash);
     synchronized (s) {
-      Node n = s.find(referent, hash);
-      if (n instanceof Group g) {
-        int count = 0;
-        for (Node m = g.members; m != null; m = m.next) {
-          if (!m.refersTo(null)) {
-            count++;
-          }
-        }
-        return count;
-      }
-      return n == null ? 0 : 1; // find() returns a cell only if its handle is alive
+      return liveMembers(s.find(referent, hash), null);
     }
   }
 
@@ -199,18 +189,34 @@ final class HandleTable {
     List<Object> out = new ArrayList<>();
     Segment s = segmentFor(hash);
     synchronized (s) {
-      Node n = s.find(referent, hash);
-      for (Node m = n instanceof Group g ? g.members : n; m != null; m = m.next) {
+      liveMembers(s.find(referent, hash), out);
+    }
+    return out;
+  }
+
+  /**
+   * Counts the live handles of {@code n} (a group's members, or the lone cell itself), adding them
+   * to {@code out}, newest first, unless it is null; hold the segment's lock.
+   */
+  private static int liveMembers(@Nullable Node n, @Nullable List<Object> out) {
+    int live = 0;
+    for (Node m = n instanceof Group g ? g.members : n; m != null; m = m.next) {
+      if (out == null) {
+        if (!m.refersTo(null)) {
+          live++;
+        }
+      } else {
         Object handle = m.get();
         if (handle != null) {
           out.add(handle);
-        }
-        if (m == n) {
-          break; // a lone cell: its next is the bucket's next node
+          live++;
         }
       }
+      if (m == n) {
+        break; // a lone cell: its next is the bucket's next node
+      }
     }
-    return out;
+    return live;
   }
 
   /** The live node of {@code referent}, or null; for tests of the engine. */
@@ -245,14 +251,7 @@ final class HandleTable {
         nodes += s.count;
         for (Node n : s.table) {
           for (; n != null; n = n.next) {
-            for (Node m = n instanceof Group g ? g.members : n; m != null; m = m.next) {
-              if (!m.refersTo(null)) {
-                alive++;
-              }
-              if (m == n) {
-                break;
-              }
-            }
+            alive += liveMembers(n, null);
           }
         }
       }
@@ -500,20 +499,20 @@ final class HandleTable {
     }
 
     private void sweepBucket(@Nullable Node[] t, int i) {
+      t[i] = sweepList(t[i], i, false);
+    }
+
+    /**
+     * Unlinks the dropped and replaces the tenured in a list (a bucket's chain, or with {@code
+     * members} a group's cells), returning its new head; hold the lock.
+     */
+    private @Nullable Node sweepList(@Nullable Node head, int bucket, boolean members) {
+      Node first = head;
       Node prev = null;
-      for (Node n = t[i]; n != null; ) {
+      for (Node n = head; n != null; ) {
         Node next = n.next;
-        Node keep;
-        if (n instanceof Group g) {
-          sweepMembers(g, i);
-          Cell only = g.members;
-          keep = only == null ? null
-              : only.next == null && !g.refersTo(null) ? only // back to a lone cell, no record
-              : g;
-        } else {
-          keep = survivor((Cell) n, i);
-        }
-        if (keep == null) {
+        Node keep = members ? survivor((Cell) n, bucket) : kept(n, bucket);
+        if (keep == null && !members) {
           count--;
         }
         if (keep != n) {
@@ -522,7 +521,7 @@ final class HandleTable {
             keep.next = next;
           }
           if (prev == null) {
-            t[i] = link;
+            first = link;
           } else {
             prev.next = link;
           }
@@ -532,31 +531,20 @@ final class HandleTable {
         }
         n = next;
       }
+      return first;
     }
 
-    private void sweepMembers(Group g, int bucket) {
-      Cell prev = null;
-      for (Node n = g.members; n != null; ) {
-        Node next = n.next;
-        Cell c = (Cell) n;
-        Cell keep = survivor(c, bucket);
-        if (keep != c) {
-          Cell link = keep == null ? (Cell) next : keep;
-          if (keep != null) {
-            keep.next = next;
-          }
-          if (prev == null) {
-            g.members = link;
-          } else {
-            prev.next = link;
-          }
-        }
-        if (keep != null) {
-          prev = keep;
-        }
-        n = next;
+    /** What stays of a bucket's node {@code n} after a sweep: itself, a replacement, or null. */
+    private @Nullable Node kept(Node n, int bucket) {
+      if (n instanceof Group g) {
+        g.members = (Cell) sweepList(g.members, bucket, true);
+        g.sharedHint = null;
+        Cell only = g.members;
+        return only == null ? null
+            : only.next == null && !g.refersTo(null) ? only // back to a lone cell, no record
+            : g;
       }
-      g.sharedHint = null;
+      return survivor((Cell) n, bucket);
     }
 
     /**
