@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * waits for the functions of the objects it reclaimed.
  *
  * <p><b>Not a counted reference.</b> Behind this interface a finalizer is one of the engine's
- * cheap {@link dev.weakref.internal.engine.EngineReference}s, as the weak containers' entries are, not a
+ * cheap untracked references ({@code EngineReference}), as the weak containers' entries are, not a
  * tracked {@code WeakRef}: it is not counted by {@link Reclaimer#weakRefCount} (CPython counts the
  * {@code ref} its {@code finalize} owns), and its function runs in no particular order relative to
  * the callbacks of the object's {@code WeakRef}s. That makes a registration one object of 40 bytes

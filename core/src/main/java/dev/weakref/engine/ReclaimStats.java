@@ -7,9 +7,13 @@ package dev.weakref.engine;
  *
  * @param refsAlive tracked references and proxies whose referent has not been reclaimed and which
  *     have not been found dropped by the collector
- * @param referentsTracked objects that currently have at least one tracked reference
+ * @param referentsTracked the engine's records of tracked references and proxies: one for each
+ *     object that has some (the lone reference's own record, or one group for several). A record is
+ *     counted until the engine removes it, so this includes records of objects just reclaimed, and
+ *     of references just dropped, that the engine has not removed yet
  * @param callbacksRun callbacks run by the engine since start, including ones that threw, and
- *     including {@link EngineReference#reclaimed()} actions (container unlinks, finalizers)
+ *     including the actions of the engine's untracked references
+ *     ({@code EngineReference.reclaimed()}: container unlinks, finalizers)
  * @param callbackFailures callbacks (and listeners) that threw, each reported to the unraisable hook
  * @param pending references already taken from the queue whose processing has not finished
  */

@@ -29,7 +29,7 @@ public final class Engine {
     return QUEUE;
   }
 
-  /** The engine's loop; for tests of the engine. */
+  /** The engine's loop: for {@link EngineReference#atBatchEnd} and tests of the engine. */
   static ReclaimLoop loop() {
     return LOOP;
   }
