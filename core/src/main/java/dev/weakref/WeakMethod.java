@@ -131,7 +131,7 @@ public final class WeakMethod<F> extends WeakRef<F> {
 
   /** The receiver's hash combined with the binder's identity; kept by {@link WeakRef#hashCode()}. */
   @Override
-  int referentHash(Object receiver) {
+  int valueHash(Object receiver) {
     return 31 * receiver.hashCode() + System.identityHashCode(binder);
   }
 

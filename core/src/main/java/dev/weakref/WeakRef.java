@@ -282,8 +282,11 @@ public class WeakRef<T> extends WeakReference<T> {
     return super.get();
   }
 
-  /** The hash of a live referent, computed once by {@link #hashCode()}; {@code WeakMethod} mixes in its binder. */
-  int referentHash(Object referent) {
+  /**
+   * The value hash ({@code hashCode()}, not the identity hash) of a live referent, computed once by
+   * {@link #hashCode()}; {@code WeakMethod} mixes in its binder.
+   */
+  int valueHash(Object referent) {
     return referent.hashCode();
   }
 
@@ -304,7 +307,7 @@ public class WeakRef<T> extends WeakReference<T> {
       if (referent == null) {
         throw new IllegalStateException("weak object has gone away");
       }
-      h = (h & ~HASH_BITS) | HASH_KNOWN | (referentHash(referent) & 0xFFFF_FFFFL);
+      h = (h & ~HASH_BITS) | HASH_KNOWN | (valueHash(referent) & 0xFFFF_FFFFL);
       hash = h;
     }
     return (int) h;
