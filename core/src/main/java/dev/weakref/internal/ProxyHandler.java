@@ -30,6 +30,11 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
 
   private final @Nullable Consumer<Object> callback;
 
+  /** The callback, for the engine's reports of a callback running long; a final field. */
+  @Nullable Consumer<Object> callback() {
+    return callback;
+  }
+
   ProxyHandler(Object referent, @Nullable Consumer<Object> callback) {
     super(referent);
     this.callback = callback;

@@ -64,7 +64,7 @@ public final class Engine {
     long referents = REGISTRY.size();
     REGISTRY.forEach(slot -> alive[0] += slot.liveCount());
     return new ReclaimStats(alive[0], referents, LOOP.callbacksRun(), Unraisable.failures(),
-        LOOP.pending());
+        LOOP.pending(), Watchdog.reported());
   }
 
   /** The current engine thread, or {@code null} before the engine first started. */
