@@ -40,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * gone), otherwise once {@link #HANDOVER_MS} ms have passed since user code first ran on the thread,
  * whether the engine is busy or idle. So a thread is started at most every {@link #HANDOVER_MS} ms
  * plus once per {@code collect()}, never per callback.
+ *
+ * <p><b>What a callback that runs long is told by.</b> The loop counts each run of user code it
+ * starts and names what runs ({@link #userCodeStarting}), with plain stores, and sets a volatile
+ * {@code busy} for the batches that run user code: the {@link Watchdog} samples these to report a
+ * run that lasts too long, and {@link #describeRunning} names it there and in collect()'s timeout.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
