@@ -336,6 +336,7 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
       finished();
       return;
     }
+    runningCallback(f instanceof Call c ? c.func : f); // names it if it runs long on the engine
     try {
       invoke(f);
     } catch (Throwable t) {

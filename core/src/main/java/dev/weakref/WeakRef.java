@@ -70,11 +70,19 @@ public class WeakRef<T> extends WeakReference<T> {
    * What the engine runs for a ref, a {@link WeakMethod} or a proxy with a callback: the one
    * stateless action of the library (one class at the engine's call site).
    */
-  static final ReclaimAction FIRE = handle -> {
-    if (handle instanceof WeakRef<?> ref) {
-      ref.fire();
-    } else {
-      ProxyClasses.fireProxy(handle);
+  static final ReclaimAction FIRE = new ReclaimAction() {
+    @Override
+    public void reclaimed(Object handle) {
+      if (handle instanceof WeakRef<?> ref) {
+        ref.fire();
+      } else {
+        ProxyClasses.fireProxy(handle);
+      }
+    }
+
+    @Override
+    public @Nullable Object callbackOf(Object handle) {
+      return handle instanceof WeakRef<?> ref ? ref.callback : ProxyClasses.callbackOf(handle);
     }
   };
   private static final long HASH_KNOWN = 1L << 32;

@@ -16,6 +16,10 @@ package dev.weakref.engine;
  *     ({@code EngineReference.reclaimed()}: container unlinks, finalizers)
  * @param callbackFailures callbacks (and listeners) that threw, each reported to the unraisable hook
  * @param pending references already taken from the queue whose processing has not finished
+ * @param slowCallbacks callbacks, finalizers and listeners reported to the unraisable hook for
+ *     running longer than the bound of {@code weakref.callbackWarnMillis} (a
+ *     {@link SlowCallbackException} each; not counted in {@code callbackFailures})
  */
 public record ReclaimStats(
-    long refsAlive, long referentsTracked, long callbacksRun, long callbackFailures, long pending) {}
+    long refsAlive, long referentsTracked, long callbacksRun, long callbackFailures, long pending,
+    long slowCallbacks) {}

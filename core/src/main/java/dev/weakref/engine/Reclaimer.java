@@ -30,6 +30,30 @@ import org.jspecify.annotations.Nullable;
  * {@link #collect()} that ran user code returns, and otherwise within about a second after user
  * code ran (see {@code ReclaimLoop}).
  *
+ * <h2>A callback that blocks</h2>
+ * The one engine thread runs every callback, finalizer, container clean-up and listener in turn, so
+ * one that blocks or runs long delays all the others (and the unlinking of dead container entries,
+ * and the sweeping of dropped refs) until it returns: that is the price of the order guarantees
+ * above, and the engine does not start a second thread to work around it. Nothing is lost
+ * meanwhile: what the collector clears waits on the queue and runs, each once, after the callback
+ * returns. Keep callbacks short: hand slow or blocking work (I/O, locks, waiting on other threads) to
+ * an executor, or, in Kotlin, use {@code launchFinalizer} of {@code weakref-coroutines}, which only
+ * launches a coroutine on the engine thread.
+ *
+ * <p>So that such a callback does not go unnoticed, a watchdog reports each run of user code on the
+ * engine thread that lasts longer than the bound of the system property
+ * {@code weakref.callbackWarnMillis} (milliseconds, default 10 000; 0 turns it off; read at each
+ * check, so it may be changed at run time): once per run, to the
+ * {@linkplain #setUnraisableHook unraisable hook}, as a {@link SlowCallbackException} whose message
+ * names the callback's class and its ref (or finalizer, or listener), whose stack trace is the
+ * engine thread's, and whose source is the running ref, finalizer or listener; each report counts
+ * in {@link ReclaimStats#slowCallbacks()}. The report comes between the bound and a quarter of it
+ * (at most a second) later. It costs no time stamp per callback: a daemon thread named
+ * {@code weakref-watchdog} samples the engine's count of callbacks started; the engine starts it
+ * when a batch runs user code, and it ends once the engine has run none for a quarter of the bound
+ * (at most a second), so it exists only while callbacks run. A {@link #collect()} that times out
+ * names the running callback the same way.
+ *
  * <p>Memory consistency effects: actions in a thread before it creates a reference with a callback
  * <i>happen-before</i> that callback runs on the engine thread, and actions of a callback
  * <i>happen-before</i> {@link #collect()} returns in a thread that waited for it.
@@ -53,7 +77,7 @@ public final class Reclaimer {
    *
    * @throws IllegalStateException if that did not happen in time, or cannot happen because explicit
    *     collections are disabled; the message says what is still pending (the collector not clearing
-   *     anything, or a callback still running)
+   *     anything, or a callback still running, named by its class and its ref)
    */
   public static void collect() {
     collect(DEFAULT_TIMEOUT);

@@ -8,7 +8,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Python: {@code sys.unraisablehook}. Install one with {@link Reclaimer#setUnraisableHook}; the
  * default prints {@code Exception ignored in: <source>} and the stack trace to {@code System.err}.
  * The hook runs on the thread that caught the exception (normally {@code weakref-reclaimer}); an
- * exception thrown by the hook itself is printed to {@code System.err} and otherwise ignored.
+ * exception thrown by the hook itself is printed to {@code System.err} and otherwise ignored. It
+ * also receives the {@link SlowCallbackException}s that report a callback running long, on the
+ * {@code weakref-watchdog} thread, possibly while the engine thread calls it: a hook must be
+ * thread-safe, and should return promptly.
  */
 @FunctionalInterface
 public interface UnraisableHook {

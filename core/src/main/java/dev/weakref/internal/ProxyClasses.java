@@ -129,6 +129,18 @@ public final class ProxyClasses {
   }
 
   /**
+   * Returns the callback of a weak proxy, or {@code null}: names it in the engine's reports of a
+   * callback running long.
+   *
+   * @param proxy a proxy made by this class
+   * @return its callback, or {@code null} if it has none or is not such a proxy
+   */
+  public static @Nullable Object callbackOf(Object proxy) {
+    ProxyHandler h = ProxyHandler.handlerOf(proxy);
+    return h == null ? null : h.callback();
+  }
+
+  /**
    * Like {@link #proxy(Object, Class, Consumer)}, checking {@code checkedCallback} for captures: for
    * the Kotlin facade, whose {@code callback} adapts the Kotlin function {@code checkedCallback}.
    *

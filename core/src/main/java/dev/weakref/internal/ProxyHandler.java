@@ -35,6 +35,11 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
   /** The referent's identity hash, which the engine reads once the referent is gone. */
   final int referentHash;
 
+  /** The callback, for the engine's reports of a callback running long; a final field. */
+  @Nullable Consumer<Object> callback() {
+    return callback;
+  }
+
   /** Creates the handler of a proxy that is to be tracked: its reference is the proxy's. */
   ProxyHandler(Object referent, @Nullable Consumer<Object> callback) {
     super(referent, Tracking.queue());

@@ -140,9 +140,10 @@ public final class CollectBarrier {
     } else {
       Object running = LOOP.running();
       what = running != null
-          ? "the weakref-reclaimer thread is still running the callback of " + Unraisable.safeToString(running)
+          ? "the weakref-reclaimer thread is still running " + LOOP.describeRunning(running)
               + " (its batch began " + (System.nanoTime() - LOOP.batchStarted()) / 1_000_000
-              + " ms ago); " + LOOP.pending() + " dequeued references not yet processed"
+              + " ms ago), and every other callback waits for it; " + LOOP.pending()
+              + " dequeued references not yet processed"
           : "the weakref-reclaimer thread has not processed the collection yet ("
               + LOOP.pending() + " dequeued references pending; thread "
               + (Engine.isAlive() ? "alive" : "not alive") + ")";

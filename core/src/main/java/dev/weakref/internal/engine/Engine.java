@@ -62,7 +62,7 @@ public final class Engine {
   public static ReclaimStats stats() {
     long[] counts = TABLE.counts();
     return new ReclaimStats(counts[0], counts[1], LOOP.callbacksRun(), Unraisable.failures(),
-        LOOP.pending());
+        LOOP.pending(), Watchdog.reported());
   }
 
   /** The current engine thread, or {@code null} before the engine first started. */

@@ -1,6 +1,7 @@
 package dev.weakref.internal.engine;
 
 import java.lang.ref.WeakReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A weak reference that the engine thread hands back to its subclass once the collector has
@@ -50,6 +51,19 @@ public abstract class EngineReference<T> extends WeakReference<T> {
       throw new IllegalStateException("atBatchEnd called off the engine thread: from reclaimed() only");
     }
     Engine.loop().atBatchEnd(task);
+  }
+
+  /**
+   * From {@link #reclaimed()}: names the user function it is about to call (a finalizer's function,
+   * a container's listener), so that a report of it running long, or {@code collect()}'s timeout
+   * message, names its class. Does nothing off the engine thread. A field store.
+   *
+   * @param callback the function, or {@code null} once none of the user's runs
+   */
+  protected static void runningCallback(@Nullable Object callback) {
+    if (Engine.isEngineThread()) {
+      Engine.loop().noteCallback(callback);
+    }
   }
 
   final void runReclaimed() {

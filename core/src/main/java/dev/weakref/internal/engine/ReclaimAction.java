@@ -1,5 +1,7 @@
 package dev.weakref.internal.engine;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What the engine runs for one tracked handle after its referent was reclaimed.
  *
@@ -17,4 +19,16 @@ public interface ReclaimAction {
    * @param handle the handle passed to {@link Tracking#track}
    */
   void reclaimed(Object handle);
+
+  /**
+   * Returns the user's callback that {@link #reclaimed} calls for {@code handle}, to name it when
+   * it runs long (the watchdog's report, {@code collect()}'s timeout message). Called on another
+   * thread while the action runs: read only final fields.
+   *
+   * @param handle the handle passed to {@link Tracking#track}
+   * @return the callback, or {@code null} if unknown (the default)
+   */
+  default @Nullable Object callbackOf(Object handle) {
+    return null;
+  }
 }

@@ -40,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * gone), otherwise once {@link #HANDOVER_MS} ms have passed since user code first ran on the thread,
  * whether the engine is busy or idle. So a thread is started at most every {@link #HANDOVER_MS} ms
  * plus once per {@code collect()}, never per callback.
+ *
+ * <p><b>What a callback that runs long is told by.</b> The loop counts each run of user code it
+ * starts and names what runs ({@link #userCodeStarting}), with plain stores, and sets a volatile
+ * {@code busy} for the batches that run user code: the {@link Watchdog} samples these to report a
+ * run that lasts too long, and {@link #describeRunning} names it there and in collect()'s timeout.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
@@ -98,13 +103,39 @@ final class ReclaimLoop implements Runnable {
   private long callbacksRun;
   private int pending;
   private @Nullable Object running;
+  /** The action running {@link #running} (a tracked handle's), else null; for describeRunning. */
+  private @Nullable ReclaimAction runningAction;
+  /** The user function that {@link #running} runs, when its code told us (noteCallback). */
+  private @Nullable Object runningCallback;
+  /** How many runs of user code (callbacks, engine references, tasks, listeners) were started. */
+  private long userCodeStarts;
   private volatile long batchStarted;
+  /**
+   * Set (before the first user code of a batch) until the batch is done: the engine's half of the
+   * watchdog's hand-shake, see {@link Watchdog}.
+   */
+  private volatile boolean busy;
+  /** Whether this batch set {@link #busy}; engine thread only. */
+  private boolean watchArmed;
+  /*
+   * What running, runningAction and runningCallback go back to when user code finishes: null, or
+   * inside a collect() called by a callback, that callback's (saved by collectNested).
+   */
+  private @Nullable Object outerRunning;
+  private @Nullable ReclaimAction outerAction;
+  private @Nullable Object outerCallback;
   private static final VarHandle CALLBACKS_RUN =
       VarHandles.field(MethodHandles.lookup(), "callbacksRun", long.class);
   private static final VarHandle PENDING =
       VarHandles.field(MethodHandles.lookup(), "pending", int.class);
   private static final VarHandle RUNNING =
       VarHandles.field(MethodHandles.lookup(), "running", Object.class);
+  private static final VarHandle RUNNING_ACTION =
+      VarHandles.field(MethodHandles.lookup(), "runningAction", ReclaimAction.class);
+  private static final VarHandle RUNNING_CALLBACK =
+      VarHandles.field(MethodHandles.lookup(), "runningCallback", Object.class);
+  private static final VarHandle USER_CODE_STARTS =
+      VarHandles.field(MethodHandles.lookup(), "userCodeStarts", long.class);
 
   long callbacksRun() {
     return (long) CALLBACKS_RUN.getOpaque(this);
@@ -122,20 +153,100 @@ final class ReclaimLoop implements Runnable {
     return batchStarted;
   }
 
+  /** How many runs of user code were started; the watchdog's clock-free way to tell runs apart. */
+  long userCodeStarts() {
+    return (long) USER_CODE_STARTS.getOpaque(this);
+  }
+
+  /** Whether the engine is in a batch that runs user code: see {@link Watchdog}. */
+  boolean busy() {
+    return busy;
+  }
+
+  /**
+   * Names the user code that runs {@code running} (a value of {@link #running()}): the callback's
+   * class and the ref, finalizer or listener; for the watchdog and collect()'s timeout message. Reads
+   * what the engine thread wrote without synchronizing: a diagnosis, which may lag a little.
+   */
+  String describeRunning(Object running) {
+    Object callback = RUNNING_CALLBACK.getOpaque(this);
+    ReclaimAction action = (ReclaimAction) RUNNING_ACTION.getOpaque(this);
+    if (callback == null && action != null) {
+      try {
+        callback = action.callbackOf(running);
+      } catch (Throwable t) {
+        callback = null; // a diagnosis must not fail
+      }
+    }
+    if (callback != null && callback != running) {
+      return "the callback " + name(callback) + " of " + Unraisable.safeToString(running);
+    }
+    return (running instanceof dev.weakref.engine.ReclaimListener ? "the listener " : "the callback ")
+        + name(running);
+  }
+
+  /** The class of {@code o}, and its {@code toString()} if it has its own. */
+  private static String name(Object o) {
+    String name = o.getClass().getName();
+    try {
+      if (o.getClass().getMethod("toString").getDeclaringClass() == Object.class) {
+        return name;
+      }
+    } catch (Throwable t) {
+      return name;
+    }
+    return name + " (" + Unraisable.safeToString(o) + ")";
+  }
+
+  /**
+   * Names the user function that the engine reference running now is about to call (a finalizer's
+   * function, a container's listener), for {@link #describeRunning}; engine thread only.
+   */
+  void noteCallback(@Nullable Object callback) {
+    RUNNING_CALLBACK.setOpaque(this, callback);
+  }
+
   private void setPending(int n) {
     PENDING.setOpaque(this, n);
   }
 
   /** Counts a callback and names it as running; engine thread only. */
-  private void starting(Object what) {
+  private void starting(Object what, @Nullable ReclaimAction action) {
     CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
+    userCodeStarting(what, action);
+  }
+
+  /**
+   * Names user code as running and counts its start for the watchdog, which the first user code of
+   * a batch starts if none runs; engine thread only. Plain stores but for the first of a batch.
+   */
+  void userCodeStarting(Object what, @Nullable ReclaimAction action) {
+    if (!watchArmed) {
+      watchArmed = true;
+      busy = true; // before the watchdog's state is read: see Watchdog
+      Watchdog.ensureWatching(this);
+    }
+    RUNNING_ACTION.setOpaque(this, action);
+    RUNNING_CALLBACK.setOpaque(this, (Object) null);
     RUNNING.setOpaque(this, what);
+    USER_CODE_STARTS.setOpaque(this, userCodeStarts + 1);
     userCodeRan = true;
   }
 
-  private void finishedRunning() {
-    RUNNING.setOpaque(this, (Object) null);
+  /** User code named by {@link #userCodeStarting} is done: what ran before it runs again. */
+  void finishedRunning() {
+    RUNNING.setOpaque(this, outerRunning);
+    RUNNING_ACTION.setOpaque(this, outerAction);
+    RUNNING_CALLBACK.setOpaque(this, outerCallback);
     afterUserCode();
+  }
+
+  /** The batch is over: the watchdog may leave once it sees that; engine thread only. */
+  private void batchDone() {
+    if (watchArmed) {
+      watchArmed = false;
+      busy = false;
+    }
   }
 
   /**
@@ -183,6 +294,8 @@ final class ReclaimLoop implements Runnable {
         Thread.interrupted();
       } catch (Throwable t) {
         Unraisable.report(t, this);
+      } finally {
+        batchDone();
       }
     }
   }
@@ -327,13 +440,13 @@ final class ReclaimLoop implements Runnable {
         continue; // taken by an outer run of this loop, whose task called collect()
       }
       batchEnd.set(i, null);
-      userCodeRan = true;
+      userCodeStarting(task, null);
       try {
         task.run(); // tells its own listeners' failures to the hook: this catches a bug of ours
       } catch (Throwable t) {
         Unraisable.report(t, task);
       }
-      afterUserCode();
+      finishedRunning();
     }
     batchEnd.clear();
   }
@@ -367,6 +480,13 @@ final class ReclaimLoop implements Runnable {
     }
     nested++;
     collectorWaiting();
+    // The callback that called this one runs again once each callback run here is done.
+    Object savedRunning = outerRunning;
+    ReclaimAction savedAction = outerAction;
+    Object savedCallback = outerCallback;
+    outerRunning = running;
+    outerAction = runningAction;
+    outerCallback = runningCallback;
     try {
       System.gc();
       for (int round = 1; round <= 2; round++) {
@@ -401,6 +521,9 @@ final class ReclaimLoop implements Runnable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("collect() interrupted", e);
     } finally {
+      outerRunning = savedRunning;
+      outerAction = savedAction;
+      outerCallback = savedCallback;
       collectorDone();
       nested--;
     }
@@ -424,7 +547,7 @@ final class ReclaimLoop implements Runnable {
     } else if (ref instanceof Cell cell) {
       table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {
-      starting(engineRef);
+      starting(engineRef, null);
       try {
         engineRef.runReclaimed();
       } catch (Throwable t) {
@@ -477,7 +600,7 @@ final class ReclaimLoop implements Runnable {
         continue;
       }
       fired++;
-      starting(handle);
+      starting(handle, action);
       try {
         action.reclaimed(handle);
       } catch (Throwable t) {

@@ -54,6 +54,14 @@ public final class Unraisable {
    */
   public static void report(Throwable error, @Nullable Object source) {
     FAILURES.incrementAndGet();
+    tell(error, source);
+  }
+
+  /**
+   * Hands {@code error} to the hook without counting it as a failure: the watchdog's reports of a
+   * callback running long, which are counted apart. Never throws.
+   */
+  static void tell(Throwable error, @Nullable Object source) {
     try {
       hook.unraisable(error, source);
     } catch (Throwable hookFailure) {

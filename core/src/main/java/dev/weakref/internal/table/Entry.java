@@ -64,6 +64,11 @@ final class Entry extends EngineReference<Object> {
     atBatchEnd(task);
   }
 
+  /** On the engine thread: names the listener about to run, should it run long (the watchdog). */
+  static void running(@Nullable Object listener) {
+    runningCallback(listener);
+  }
+
   /** The head of bin {@code i}. */
   static Entry bin(Entry[] t, int i) {
     return (Entry) BINS.getAcquire(t, i);

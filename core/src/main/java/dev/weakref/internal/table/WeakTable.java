@@ -785,23 +785,29 @@ public final class WeakTable<K, V> {
     List<IntConsumer> ls = countListeners.snapshot();
     for (int i = 0; i < ls.size(); i++) {
       IntConsumer l = ls.get(i);
+      Entry.running(l);
       try {
         l.accept(n);
       } catch (Throwable t) {
         Reclaimer.reportUnraisable(t, l);
       }
     }
+    Entry.running(null);
   }
 
   private void notifyListeners(Object strong) {
     List<Consumer<Object>> ls = listeners.snapshot();
     for (int i = 0; i < ls.size(); i++) {
       Consumer<Object> l = ls.get(i);
+      Entry.running(l);
       try {
         l.accept(strong);
       } catch (Throwable t) {
         Reclaimer.reportUnraisable(t, l);
       }
+    }
+    if (!ls.isEmpty()) {
+      Entry.running(null); // the listeners are done
     }
     kind.reportReclaimed(strong);
   }
