@@ -21,6 +21,8 @@ module dev.weakref {
   // jdk.management, which provides java.management's platform beans, is bound in by that service.
   requires java.management;
   requires static jdk.management;
+  // The engine's Flight Recorder events; optional: without jdk.jfr the engine records none.
+  requires static jdk.jfr;
 
   exports dev.weakref;
   exports dev.weakref.engine;

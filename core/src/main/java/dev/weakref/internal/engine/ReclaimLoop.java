@@ -126,16 +126,24 @@ final class ReclaimLoop implements Runnable {
     PENDING.setOpaque(this, n);
   }
 
-  /** Counts a callback and names it as running; engine thread only. */
-  private void starting(Object what) {
+  /**
+   * Counts a callback and names it as running; engine thread only.
+   *
+   * @return its Flight Recorder event, for {@link #finishedRunning}; {@code null} unless recorded
+   */
+  private @Nullable Object starting(Object what) {
     CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
     RUNNING.setOpaque(this, what);
     userCodeRan = true;
+    return Jfr.callbackBegin();
   }
 
-  private void finishedRunning() {
+  private void finishedRunning(@Nullable Object event, Object what) {
     RUNNING.setOpaque(this, (Object) null);
     afterUserCode();
+    if (event != null) {
+      Jfr.callbackEnd(event, what);
+    }
   }
 
   /**
@@ -221,8 +229,12 @@ final class ReclaimLoop implements Runnable {
     } else {
       r = queue.remove();
     }
+    Object event = Jfr.batchBegin(); // null unless a Flight Recorder recording wants it
+    long callbacksBefore = callbacksRun;
+    int references = 0;
     try {
       fill(r, collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE);
+      references = batch.size() - cursor;
       batchStarted = System.nanoTime();
       processBatch();
     } finally {
@@ -240,6 +252,9 @@ final class ReclaimLoop implements Runnable {
     ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
     if (ReclaimEvents.takeListenersRan()) {
       userCodeRan = true; // a listener is user code too: see the handover in the class comment
+    }
+    if (event != null) {
+      Jfr.batchEnd(event, references, callbacksRun - callbacksBefore);
     }
     if (userCodeRan && userCodeSince == 0) {
       userCodeSince = batchStarted | 1; // never 0
@@ -359,10 +374,11 @@ final class ReclaimLoop implements Runnable {
    * those of {@code collect()} calls on other threads wait until the callbacks on this thread's
    * stack have returned too, at the end of the outermost batch.
    *
+   * @param gcsForced where to count the {@code System.gc()} calls made, at index 0 (for its event)
    * @throws IllegalStateException past {@link #MAX_NESTED_COLLECTS} nested calls, on timeout, or
    *     if the thread was interrupted (by the callback itself: nobody else can)
    */
-  void collectNested(Duration timeout, long deadline) {
+  void collectNested(Duration timeout, long deadline, int[] gcsForced) {
     if (nested >= MAX_NESTED_COLLECTS) {
       throw new IllegalStateException("collect() called from a callback nested "
           + (nested + 1) + " deep on the weakref-reclaimer thread: at most "
@@ -372,6 +388,7 @@ final class ReclaimLoop implements Runnable {
     collectorWaiting();
     try {
       System.gc();
+      gcsForced[0]++;
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(queue);
         int gcs = 0;
@@ -386,6 +403,7 @@ final class ReclaimLoop implements Runnable {
           if (!sentinel.refersTo(null) || gcs == 0) {
             System.gc();
             gcs++;
+            gcsForced[0]++;
           }
           processBatch(); // the rest of the batch the calling callback belongs to, first
           Reference<?> r = queue.remove(20);
@@ -427,13 +445,13 @@ final class ReclaimLoop implements Runnable {
     } else if (ref instanceof Slot slot) {
       reclaim(slot);
     } else if (ref instanceof EngineReference<?> engineRef) {
-      starting(engineRef);
+      Object event = starting(engineRef);
       try {
         engineRef.runReclaimed();
       } catch (Throwable t) {
         Unraisable.report(t, engineRef);
       } finally {
-        finishedRunning();
+        finishedRunning(event, engineRef);
       }
     } else if (ref instanceof Sentinel sentinel) {
       sentinel.taken = true;
@@ -453,13 +471,13 @@ final class ReclaimLoop implements Runnable {
         continue;
       }
       fired++;
-      starting(handle);
+      Object event = starting(handle);
       try {
         action.reclaimed(handle);
       } catch (Throwable t) {
         Unraisable.report(t, handle);
       } finally {
-        finishedRunning();
+        finishedRunning(event, handle);
       }
     }
     Class<?> type = slot.type;
