@@ -186,6 +186,7 @@ final class ReclaimLoop implements Runnable {
 
   @Override
   public void run() {
+    EngineBean.registerOnce(); // JMX: on the engine's first start only, off the callers' threads
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
