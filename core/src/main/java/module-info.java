@@ -19,7 +19,7 @@ module dev.weakref {
   requires static org.jspecify;
   // collect() reads -XX:+DisableExplicitGC through these; it does without them when they are absent.
   // jdk.management, which provides java.management's platform beans, is bound in by that service.
-  // Also for the engine's MXBean, dev.weakref:type=Engine (see EngineBean).
+  // Also for the engine's bean, dev.weakref:type=Engine (see EngineBean).
   requires java.management;
   requires static jdk.management;
   // The engine's Flight Recorder events; optional: without jdk.jfr the engine records none.
@@ -27,6 +27,5 @@ module dev.weakref {
 
   exports dev.weakref;
   exports dev.weakref.engine;
-  // To java.management too: JMX reads the engine's MXBean through its (internal) interface.
-  exports dev.weakref.internal.engine to dev.weakref.coroutines, java.management;
+  exports dev.weakref.internal.engine to dev.weakref.coroutines;
 }

@@ -1,18 +1,23 @@
 package dev.weakref.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.WeakRef;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import javax.management.AttributeList;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine's MXBean, {@code dev.weakref:type=Engine}, read as an operator's tool reads it: by
+ * The engine's bean, {@code dev.weakref:type=Engine}, read as an operator's tool reads it: by
  * attribute name through the platform MBean server, whose figures are those of
  * {@link Reclaimer#stats()}.
  */
@@ -40,7 +45,13 @@ final class EngineMBeanTest {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName("dev.weakref:type=Engine");
     assertTrue(server.isRegistered(name), "dev.weakref:type=Engine is not registered");
-    assertEquals("true", server.getMBeanInfo(name).getDescriptor().getFieldValue("mxbean"));
+    MBeanInfo info = server.getMBeanInfo(name);
+    assertEquals(List.of("RefsAlive", "ReferentsTracked", "CallbacksRun", "CallbackFailures",
+        "Pending", "Alive"), Arrays.stream(info.getAttributes()).map(a -> a.getName()).toList());
+    for (MBeanAttributeInfo a : info.getAttributes()) {
+      assertTrue(a.isReadable() && !a.isWritable(), a.toString());
+      assertFalse(a.getDescription().isEmpty(), a.toString());
+    }
     assertEquals(Boolean.TRUE, server.getAttribute(name, "Alive"));
 
     // Other tests' garbage may still be reclaimed meanwhile: compare with stats() read before and
@@ -53,9 +64,15 @@ final class EngineMBeanTest {
           (Long) server.getAttribute(name, "CallbacksRun"),
           (Long) server.getAttribute(name, "CallbackFailures"),
           (Long) server.getAttribute(name, "Pending"));
+      AttributeList all = server.getAttributes(name, new String[] {
+          "RefsAlive", "ReferentsTracked", "CallbacksRun", "CallbackFailures", "Pending"});
+      ReclaimStats readAtOnce = new ReclaimStats((Long) all.asList().get(0).getValue(),
+          (Long) all.asList().get(1).getValue(), (Long) all.asList().get(2).getValue(),
+          (Long) all.asList().get(3).getValue(), (Long) all.asList().get(4).getValue());
       ReclaimStats after = Reclaimer.stats();
       if (before.equals(after)) {
         assertEquals(after, read);
+        assertEquals(after, readAtOnce);
         break;
       }
       assertTrue(attempt < 10, "stats() kept changing: " + before + " then " + after);

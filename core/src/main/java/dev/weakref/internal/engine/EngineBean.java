@@ -1,10 +1,28 @@
 package dev.weakref.internal.engine;
 
+import dev.weakref.engine.ReclaimStats;
 import java.lang.management.ManagementFactory;
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.AttributeNotFoundException;
+import javax.management.DynamicMBean;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanConstructorInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanOperationInfo;
 import javax.management.ObjectName;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The engine's MXBean, {@code dev.weakref:type=Engine}, and its registration.
+ * The engine's bean, {@code dev.weakref:type=Engine}: the figures of
+ * {@link dev.weakref.engine.Reclaimer#stats()} and whether the engine thread is alive, read-only
+ * attributes read when asked.
+ *
+ * <p><b>Why a {@link DynamicMBean}.</b> A standard MBean or MXBean is called by the JMX
+ * implementation through its interface by reflection, from a class of no module: the interface's
+ * package would have to be exported to everyone, putting an interface in the public API for the
+ * sake of JMX. A dynamic bean is called through {@code javax.management} only, and stays here.
  *
  * <p><b>When.</b> Registered once, by the engine thread as it first starts (the engine starts on
  * the first use of a weak reference, a finalizer or a container): an operator who attaches sees
@@ -21,11 +39,33 @@ import javax.management.ObjectName;
  * redeployed must be collectable. Not when the system property {@code dev.weakref.jmx} is
  * {@code false}.
  */
-final class EngineBean implements EngineMXBean {
+final class EngineBean implements DynamicMBean {
   /** The bean's name. */
   static final String NAME = "dev.weakref:type=Engine";
 
   private static boolean tried; // engine thread only, and handed over with the loop's state
+
+  private static final MBeanInfo INFO = new MBeanInfo(EngineBean.class.getName(),
+      "The weakref engine: the figures of Reclaimer.stats(), each read when asked (RefsAlive walks"
+          + " the registry)",
+      new MBeanAttributeInfo[] {
+          attribute("RefsAlive", "long", "Tracked references and proxies whose referent has not"
+              + " been reclaimed"),
+          attribute("ReferentsTracked", "long", "Objects that have at least one tracked reference"),
+          attribute("CallbacksRun", "long", "Callbacks, finalizers and container unlinks run since"
+              + " start, including those that threw"),
+          attribute("CallbackFailures", "long", "Callbacks and listeners that threw, each reported"
+              + " to the unraisable hook"),
+          attribute("Pending", "long", "References taken from the queue whose processing has not"
+              + " finished"),
+          new MBeanAttributeInfo("Alive", "boolean", "Whether the weakref-reclaimer thread is"
+              + " running", true, false, true),
+      },
+      new MBeanConstructorInfo[0], new MBeanOperationInfo[0], new MBeanNotificationInfo[0]);
+
+  private static MBeanAttributeInfo attribute(String name, String type, String description) {
+    return new MBeanAttributeInfo(name, type, description, true, false, false);
+  }
 
   private EngineBean() {}
 
@@ -48,35 +88,64 @@ final class EngineBean implements EngineMXBean {
     }
   }
 
-  // Each attribute reads only its own counter: only refsAlive walks the registry, as stats() does.
-
   @Override
-  public long getRefsAlive() {
-    return Engine.stats().refsAlive();
+  public Object getAttribute(String name) throws AttributeNotFoundException {
+    // Each attribute reads only its own counter: only RefsAlive walks the registry, as stats() does.
+    switch (name) {
+      case "RefsAlive":
+        return Engine.stats().refsAlive();
+      case "ReferentsTracked":
+        return (long) Engine.REGISTRY.size();
+      case "CallbacksRun":
+        return Engine.LOOP.callbacksRun();
+      case "CallbackFailures":
+        return Unraisable.failures();
+      case "Pending":
+        return (long) Engine.LOOP.pending();
+      case "Alive":
+        return Engine.isAlive();
+      default:
+        throw new AttributeNotFoundException("dev.weakref:type=Engine has no attribute " + name
+            + "; it has RefsAlive, ReferentsTracked, CallbacksRun, CallbackFailures, Pending, Alive");
+    }
   }
 
   @Override
-  public long getReferentsTracked() {
-    return Engine.REGISTRY.size();
+  public AttributeList getAttributes(String[] names) {
+    AttributeList list = new AttributeList();
+    ReclaimStats stats = Engine.stats(); // one snapshot for all the attributes asked at once
+    for (String name : names) {
+      switch (name) {
+        case "RefsAlive" -> list.add(new Attribute(name, stats.refsAlive()));
+        case "ReferentsTracked" -> list.add(new Attribute(name, stats.referentsTracked()));
+        case "CallbacksRun" -> list.add(new Attribute(name, stats.callbacksRun()));
+        case "CallbackFailures" -> list.add(new Attribute(name, stats.callbackFailures()));
+        case "Pending" -> list.add(new Attribute(name, stats.pending()));
+        case "Alive" -> list.add(new Attribute(name, Engine.isAlive()));
+        default -> { } // left out, as the contract of getAttributes says
+      }
+    }
+    return list;
   }
 
   @Override
-  public long getCallbacksRun() {
-    return Engine.LOOP.callbacksRun();
+  public void setAttribute(Attribute attribute) throws AttributeNotFoundException {
+    throw new AttributeNotFoundException("dev.weakref:type=Engine is read-only: cannot set "
+        + attribute.getName());
   }
 
   @Override
-  public long getCallbackFailures() {
-    return Unraisable.failures();
+  public AttributeList setAttributes(AttributeList attributes) {
+    return new AttributeList(); // read-only: none set
   }
 
   @Override
-  public long getPending() {
-    return Engine.LOOP.pending();
+  public @Nullable Object invoke(String action, Object[] params, String[] signature) {
+    throw new UnsupportedOperationException("dev.weakref:type=Engine has no operation " + action);
   }
 
   @Override
-  public boolean isAlive() {
-    return Engine.isAlive();
+  public MBeanInfo getMBeanInfo() {
+    return INFO;
   }
 }
