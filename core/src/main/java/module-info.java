@@ -19,8 +19,11 @@ module dev.weakref {
   requires static org.jspecify;
   // collect() reads -XX:+DisableExplicitGC through these; it does without them when they are absent.
   // jdk.management, which provides java.management's platform beans, is bound in by that service.
+  // Also for the engine's bean, dev.weakref:type=Engine (see EngineBean).
   requires java.management;
   requires static jdk.management;
+  // The engine's Flight Recorder events; optional: without jdk.jfr the engine records none.
+  requires static jdk.jfr;
 
   exports dev.weakref;
   exports dev.weakref.engine;

@@ -26,12 +26,27 @@ public final class CollectBarrier {
    *     nesting bound of calls from callbacks
    */
   public static void collect(Duration timeout) {
+    Object event = Jfr.collectBegin(); // null unless a Flight Recorder recording wants it
+    int[] gcs = {0};
+    boolean nested = Engine.isEngineThread();
+    boolean succeeded = false;
+    try {
+      collect(timeout, nested, gcs);
+      succeeded = true;
+    } finally {
+      if (event != null) {
+        Jfr.collectEnd(event, gcs[0], nested, succeeded);
+      }
+    }
+  }
+
+  private static void collect(Duration timeout, boolean nested, int[] gcsForced) {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (ExplicitGc.disabled()) {
       throw new IllegalStateException("collect() failed at once: " + GC_DISABLED);
     }
-    if (Engine.isEngineThread()) {
-      LOOP.collectNested(timeout, deadline);
+    if (nested) {
+      LOOP.collectNested(timeout, deadline, gcsForced);
       return;
     }
     Engine.ensureRunning();
@@ -54,6 +69,7 @@ public final class CollectBarrier {
     LOOP.collectorWaiting(); // the loop then drains whole queues: see ReclaimLoop
     try {
       System.gc();
+      gcsForced[0]++;
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(QUEUE);
         int gcs = 0;
@@ -65,6 +81,7 @@ public final class CollectBarrier {
             if (!sentinel.refersTo(null) || gcs == 0) {
               System.gc();
               gcs++;
+              gcsForced[0]++;
             }
           } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {

@@ -210,10 +210,16 @@ final class ReclaimLoop implements Runnable {
     PENDING.setOpaque(this, n);
   }
 
-  /** Counts a callback and names it as running; engine thread only. */
-  private void starting(Object what, @Nullable ReclaimAction action) {
+  /**
+   * Counts a callback and names it as running; engine thread only.
+   *
+   * @return its Flight Recorder event, for {@link #finishedRunning(Object, Object)}; {@code null}
+   *     unless recorded
+   */
+  private @Nullable Object starting(Object what, @Nullable ReclaimAction action) {
     CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
     userCodeStarting(what, action);
+    return Jfr.callbackBegin();
   }
 
   /**
@@ -239,6 +245,14 @@ final class ReclaimLoop implements Runnable {
     RUNNING_ACTION.setOpaque(this, outerAction);
     RUNNING_CALLBACK.setOpaque(this, outerCallback);
     afterUserCode();
+  }
+
+  /** {@link #finishedRunning()} for a callback {@link #starting} began: ends its JFR event. */
+  private void finishedRunning(@Nullable Object event, Object what) {
+    finishedRunning();
+    if (event != null) {
+      Jfr.callbackEnd(event, what);
+    }
   }
 
   /** The batch is over: the watchdog may leave once it sees that; engine thread only. */
@@ -286,6 +300,7 @@ final class ReclaimLoop implements Runnable {
 
   @Override
   public void run() {
+    EngineBean.registerOnce(); // JMX: on the engine's first start only, off the callers' threads
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
@@ -331,8 +346,12 @@ final class ReclaimLoop implements Runnable {
     } else {
       r = queue.remove();
     }
+    Object event = Jfr.batchBegin(); // null unless a Flight Recorder recording wants it
+    long callbacksBefore = callbacksRun;
+    int references = 0;
     try {
       fill(r, collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE);
+      references = batch.size() - cursor;
       batchStarted = System.nanoTime();
       processBatch();
     } finally {
@@ -350,6 +369,9 @@ final class ReclaimLoop implements Runnable {
     ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
     if (ReclaimEvents.takeListenersRan()) {
       userCodeRan = true; // a listener is user code too: see the handover in the class comment
+    }
+    if (event != null) {
+      Jfr.batchEnd(event, references, callbacksRun - callbacksBefore);
     }
     if (userCodeRan && userCodeSince == 0) {
       userCodeSince = batchStarted | 1; // never 0
@@ -469,10 +491,11 @@ final class ReclaimLoop implements Runnable {
    * those of {@code collect()} calls on other threads wait until the callbacks on this thread's
    * stack have returned too, at the end of the outermost batch.
    *
+   * @param gcsForced where to count the {@code System.gc()} calls made, at index 0 (for its event)
    * @throws IllegalStateException past {@link #MAX_NESTED_COLLECTS} nested calls, on timeout, or
    *     if the thread was interrupted (by the callback itself: nobody else can)
    */
-  void collectNested(Duration timeout, long deadline) {
+  void collectNested(Duration timeout, long deadline, int[] gcsForced) {
     if (nested >= MAX_NESTED_COLLECTS) {
       throw new IllegalStateException("collect() called from a callback nested "
           + (nested + 1) + " deep on the weakref-reclaimer thread: at most "
@@ -489,6 +512,7 @@ final class ReclaimLoop implements Runnable {
     outerCallback = runningCallback;
     try {
       System.gc();
+      gcsForced[0]++;
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(queue);
         int gcs = 0;
@@ -503,6 +527,7 @@ final class ReclaimLoop implements Runnable {
           if (!sentinel.refersTo(null) || gcs == 0) {
             System.gc();
             gcs++;
+            gcsForced[0]++;
           }
           processBatch(); // the rest of the batch the calling callback belongs to, first
           Reference<?> r = queue.remove(20);
@@ -547,13 +572,13 @@ final class ReclaimLoop implements Runnable {
     } else if (ref instanceof Cell cell) {
       table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {
-      starting(engineRef, null);
+      Object event = starting(engineRef, null);
       try {
         engineRef.runReclaimed();
       } catch (Throwable t) {
         Unraisable.report(t, engineRef);
       } finally {
-        finishedRunning();
+        finishedRunning(event, engineRef);
       }
     } else if (ref instanceof Sentinel sentinel) {
       sentinel.taken = true;
@@ -600,13 +625,13 @@ final class ReclaimLoop implements Runnable {
         continue;
       }
       fired++;
-      starting(handle, action);
+      Object event = starting(handle, action);
       try {
         action.reclaimed(handle);
       } catch (Throwable t) {
         Unraisable.report(t, handle);
       } finally {
-        finishedRunning();
+        finishedRunning(event, handle);
       }
     }
     ReclaimEvents.referentReclaimed(type, hash, fired);

@@ -54,6 +54,7 @@ public final class Unraisable {
    */
   public static void report(Throwable error, @Nullable Object source) {
     FAILURES.incrementAndGet();
+    Jfr.failed(error, source); // never throws; a static final read unless jdk.jfr is there
     tell(error, source);
   }
 

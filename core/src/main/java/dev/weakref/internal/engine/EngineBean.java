@@ -1,0 +1,151 @@
+package dev.weakref.internal.engine;
+
+import dev.weakref.engine.ReclaimStats;
+import java.lang.management.ManagementFactory;
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.AttributeNotFoundException;
+import javax.management.DynamicMBean;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanConstructorInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.ObjectName;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine's bean, {@code dev.weakref:type=Engine}: the figures of
+ * {@link dev.weakref.engine.Reclaimer#stats()} and whether the engine thread is alive, read-only
+ * attributes read when asked.
+ *
+ * <p><b>Why a {@link DynamicMBean}.</b> A standard MBean or MXBean is called by the JMX
+ * implementation through its interface by reflection, from a class of no module: the interface's
+ * package would have to be exported to everyone, putting an interface in the public API for the
+ * sake of JMX. A dynamic bean is called through {@code javax.management} only, and stays here.
+ *
+ * <p><b>When.</b> Registered once, by the engine thread as it first starts (the engine starts on
+ * the first use of a weak reference, a finalizer or a container): an operator who attaches sees
+ * the bean as soon as there is an engine to watch, without the application ever calling
+ * {@code stats()}; and the platform MBean server, which takes tens of milliseconds to set up, is set
+ * up on the engine's thread, not on the thread that made the first reference. {@code collect()}
+ * therefore returns only once the bean is registered (or given up).
+ *
+ * <p><b>When not.</b> Never at the cost of the engine: if the platform MBean server cannot be had,
+ * or the name is taken (another copy of this library, loaded by another class loader, registered
+ * first), the engine runs without the bean. Not when the library was loaded by a class loader
+ * other than the system class loader (an application server's per-application loader): the
+ * platform MBean server would hold the bean, hence that loader, for ever, and an application
+ * redeployed must be collectable. Not when the system property {@code dev.weakref.jmx} is
+ * {@code false}.
+ */
+final class EngineBean implements DynamicMBean {
+  /** The bean's name. */
+  static final String NAME = "dev.weakref:type=Engine";
+
+  private static boolean tried; // engine thread only, and handed over with the loop's state
+
+  private static final MBeanInfo INFO = new MBeanInfo(EngineBean.class.getName(),
+      "The weakref engine: the figures of Reclaimer.stats(), each read when asked (RefsAlive walks"
+          + " the registry)",
+      new MBeanAttributeInfo[] {
+          attribute("RefsAlive", "long", "Tracked references and proxies whose referent has not"
+              + " been reclaimed"),
+          attribute("ReferentsTracked", "long", "Objects that have at least one tracked reference"),
+          attribute("CallbacksRun", "long", "Callbacks, finalizers and container unlinks run since"
+              + " start, including those that threw"),
+          attribute("CallbackFailures", "long", "Callbacks and listeners that threw, each reported"
+              + " to the unraisable hook"),
+          attribute("Pending", "long", "References taken from the queue whose processing has not"
+              + " finished"),
+          new MBeanAttributeInfo("Alive", "boolean", "Whether the weakref-reclaimer thread is"
+              + " running", true, false, true),
+      },
+      new MBeanConstructorInfo[0], new MBeanOperationInfo[0], new MBeanNotificationInfo[0]);
+
+  private static MBeanAttributeInfo attribute(String name, String type, String description) {
+    return new MBeanAttributeInfo(name, type, description, true, false, false);
+  }
+
+  private EngineBean() {}
+
+  /** Registers the bean the first time it is called; engine thread only. Never throws. */
+  static void registerOnce() {
+    if (tried) {
+      return;
+    }
+    tried = true;
+    try {
+      if ("false".equalsIgnoreCase(System.getProperty("dev.weakref.jmx"))
+          || EngineBean.class.getClassLoader() != ClassLoader.getSystemClassLoader()) {
+        return;
+      }
+      ManagementFactory.getPlatformMBeanServer().registerMBean(new EngineBean(), new ObjectName(NAME));
+    } catch (Throwable t) {
+      // No MBean server, the name taken, a security manager saying no: the engine does without.
+    } finally {
+      ReclaimLoop.afterUserCode(); // whatever setting up JMX left on the thread
+    }
+  }
+
+  @Override
+  public Object getAttribute(String name) throws AttributeNotFoundException {
+    // Each attribute reads only its own counter: only RefsAlive walks the registry, as stats() does.
+    switch (name) {
+      case "RefsAlive":
+        return Engine.stats().refsAlive();
+      case "ReferentsTracked":
+        return (long) Engine.REGISTRY.size();
+      case "CallbacksRun":
+        return Engine.LOOP.callbacksRun();
+      case "CallbackFailures":
+        return Unraisable.failures();
+      case "Pending":
+        return (long) Engine.LOOP.pending();
+      case "Alive":
+        return Engine.isAlive();
+      default:
+        throw new AttributeNotFoundException("dev.weakref:type=Engine has no attribute " + name
+            + "; it has RefsAlive, ReferentsTracked, CallbacksRun, CallbackFailures, Pending, Alive");
+    }
+  }
+
+  @Override
+  public AttributeList getAttributes(String[] names) {
+    AttributeList list = new AttributeList();
+    ReclaimStats stats = Engine.stats(); // one snapshot for all the attributes asked at once
+    for (String name : names) {
+      switch (name) {
+        case "RefsAlive" -> list.add(new Attribute(name, stats.refsAlive()));
+        case "ReferentsTracked" -> list.add(new Attribute(name, stats.referentsTracked()));
+        case "CallbacksRun" -> list.add(new Attribute(name, stats.callbacksRun()));
+        case "CallbackFailures" -> list.add(new Attribute(name, stats.callbackFailures()));
+        case "Pending" -> list.add(new Attribute(name, stats.pending()));
+        case "Alive" -> list.add(new Attribute(name, Engine.isAlive()));
+        default -> { } // left out, as the contract of getAttributes says
+      }
+    }
+    return list;
+  }
+
+  @Override
+  public void setAttribute(Attribute attribute) throws AttributeNotFoundException {
+    throw new AttributeNotFoundException("dev.weakref:type=Engine is read-only: cannot set "
+        + attribute.getName());
+  }
+
+  @Override
+  public AttributeList setAttributes(AttributeList attributes) {
+    return new AttributeList(); // read-only: none set
+  }
+
+  @Override
+  public @Nullable Object invoke(String action, Object[] params, String[] signature) {
+    throw new UnsupportedOperationException("dev.weakref:type=Engine has no operation " + action);
+  }
+
+  @Override
+  public MBeanInfo getMBeanInfo() {
+    return INFO;
+  }
+}
