@@ -47,7 +47,7 @@ final class EngineMBeanTest {
     assertTrue(server.isRegistered(name), "dev.weakref:type=Engine is not registered");
     MBeanInfo info = server.getMBeanInfo(name);
     assertEquals(List.of("RefsAlive", "ReferentsTracked", "CallbacksRun", "CallbackFailures",
-        "Pending", "Alive"), Arrays.stream(info.getAttributes()).map(a -> a.getName()).toList());
+        "Pending", "SlowCallbacks", "Alive"), Arrays.stream(info.getAttributes()).map(a -> a.getName()).toList());
     for (MBeanAttributeInfo a : info.getAttributes()) {
       assertTrue(a.isReadable() && !a.isWritable(), a.toString());
       assertFalse(a.getDescription().isEmpty(), a.toString());
@@ -63,12 +63,15 @@ final class EngineMBeanTest {
           (Long) server.getAttribute(name, "ReferentsTracked"),
           (Long) server.getAttribute(name, "CallbacksRun"),
           (Long) server.getAttribute(name, "CallbackFailures"),
-          (Long) server.getAttribute(name, "Pending"));
+          (Long) server.getAttribute(name, "Pending"),
+          (Long) server.getAttribute(name, "SlowCallbacks"));
       AttributeList all = server.getAttributes(name, new String[] {
-          "RefsAlive", "ReferentsTracked", "CallbacksRun", "CallbackFailures", "Pending"});
+          "RefsAlive", "ReferentsTracked", "CallbacksRun", "CallbackFailures", "Pending",
+          "SlowCallbacks"});
       ReclaimStats readAtOnce = new ReclaimStats((Long) all.asList().get(0).getValue(),
           (Long) all.asList().get(1).getValue(), (Long) all.asList().get(2).getValue(),
-          (Long) all.asList().get(3).getValue(), (Long) all.asList().get(4).getValue());
+          (Long) all.asList().get(3).getValue(), (Long) all.asList().get(4).getValue(),
+          (Long) all.asList().get(5).getValue());
       ReclaimStats after = Reclaimer.stats();
       if (before.equals(after)) {
         assertEquals(after, read);

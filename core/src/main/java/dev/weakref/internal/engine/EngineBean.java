@@ -51,13 +51,16 @@ final class EngineBean implements DynamicMBean {
       new MBeanAttributeInfo[] {
           attribute("RefsAlive", "long", "Tracked references and proxies whose referent has not"
               + " been reclaimed"),
-          attribute("ReferentsTracked", "long", "Objects that have at least one tracked reference"),
+          attribute("ReferentsTracked", "long", "Records of tracked referents: an object's lone ref"
+              + " or its group of refs, including those of dead referents not swept yet"),
           attribute("CallbacksRun", "long", "Callbacks, finalizers and container unlinks run since"
               + " start, including those that threw"),
           attribute("CallbackFailures", "long", "Callbacks and listeners that threw, each reported"
               + " to the unraisable hook"),
           attribute("Pending", "long", "References taken from the queue whose processing has not"
               + " finished"),
+          attribute("SlowCallbacks", "long", "Callbacks and listeners reported for running longer"
+              + " than the watchdog's bound"),
           new MBeanAttributeInfo("Alive", "boolean", "Whether the weakref-reclaimer thread is"
               + " running", true, false, true),
       },
@@ -90,23 +93,26 @@ final class EngineBean implements DynamicMBean {
 
   @Override
   public Object getAttribute(String name) throws AttributeNotFoundException {
-    // Each attribute reads only its own counter: only RefsAlive walks the registry, as stats() does.
+    // RefsAlive and ReferentsTracked walk the table of tracked handles, as stats() does.
     switch (name) {
       case "RefsAlive":
         return Engine.stats().refsAlive();
       case "ReferentsTracked":
-        return (long) Engine.REGISTRY.size();
+        return Engine.stats().referentsTracked();
       case "CallbacksRun":
         return Engine.LOOP.callbacksRun();
       case "CallbackFailures":
         return Unraisable.failures();
       case "Pending":
         return (long) Engine.LOOP.pending();
+      case "SlowCallbacks":
+        return Engine.stats().slowCallbacks();
       case "Alive":
         return Engine.isAlive();
       default:
         throw new AttributeNotFoundException("dev.weakref:type=Engine has no attribute " + name
-            + "; it has RefsAlive, ReferentsTracked, CallbacksRun, CallbackFailures, Pending, Alive");
+            + "; it has RefsAlive, ReferentsTracked, CallbacksRun, CallbackFailures, Pending,"
+            + " SlowCallbacks, Alive");
     }
   }
 
@@ -121,6 +127,7 @@ final class EngineBean implements DynamicMBean {
         case "CallbacksRun" -> list.add(new Attribute(name, stats.callbacksRun()));
         case "CallbackFailures" -> list.add(new Attribute(name, stats.callbackFailures()));
         case "Pending" -> list.add(new Attribute(name, stats.pending()));
+        case "SlowCallbacks" -> list.add(new Attribute(name, stats.slowCallbacks()));
         case "Alive" -> list.add(new Attribute(name, Engine.isAlive()));
         default -> { } // left out, as the contract of getAttributes says
       }
