@@ -7,7 +7,7 @@ import java.nio.file.Path
 
 /** The one command that rewrites every dump (quoted in the failure message and in the README). */
 internal const val UPDATE_COMMAND =
-  "mvn -B -q verify -pl api-check -am -Dmaven.test.skip -Dmaven.javadoc.skip -Ddokka.skip -Dapi.update"
+  "mvn -B -q verify -pl api-check -am -DskipTests -Dmaven.javadoc.skip -Ddokka.skip -Dapi.update"
 
 /** Thrown when a module's API no longer matches its committed dump; the message names every difference. */
 public class ApiChangedException(message: String) : RuntimeException(message)
