@@ -156,7 +156,16 @@ final class NoLeakOverTimeMemoryTest {
     long registrations = (long) ROUNDS * perRound;
     long expectedFired = kind == Kind.REF_WITH_CALLBACK_THAT_FIRES
         ? registrations : kind.expectedFired(registrations);
-    assertEquals(expectedFired, s.fired.get(), "callbacks or finalizers run");
+    if (expectedFired == 0) {
+      // A dropped ref can still fire, rarely, and rightly by the JVM's rules: one promoted to the old
+      // generation while its referent stayed young is found by a young collection (through its card)
+      // before any old collection finds it dead, so it is enqueued with its referent (seen once in
+      // 1,000,000 under Parallel GC). What must not happen is a dropped ref firing as a rule.
+      assertTrue(s.fired.get() <= registrations / 100_000,
+          "dropped refs fired: " + s.fired.get() + " of " + registrations);
+    } else {
+      assertEquals(expectedFired, s.fired.get(), "callbacks or finalizers run");
+    }
     assertEquals(0, s.keys.size());
     assertEquals(0, s.values.size());
     assertEquals(0, s.set.size());
