@@ -301,6 +301,7 @@ final class ReclaimLoop implements Runnable {
   @Override
   public void run() {
     EngineBean.registerOnce(); // JMX: on the engine's first start only, off the callers' threads
+    Jfr.callbackBegin(); // loads the JFR classes now, not in the middle of the first callback
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
