@@ -118,7 +118,7 @@ final class EngineJfrEventsTest {
     WeakRef<Object> slow = new WeakRef<>(new Object(), r -> {
       ran.add("slow");
       try {
-        Thread.sleep(SLOW_MS); // slow on purpose: it waits for no collection
+        Thread.sleep(SLOW_MS); // sleep-ok: slow on purpose (a slow callback), it waits for no collection
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

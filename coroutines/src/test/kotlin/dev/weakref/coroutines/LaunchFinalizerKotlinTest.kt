@@ -100,7 +100,7 @@ class LaunchFinalizerKotlinTest : FunSpec({
         val obj = Resource("kept")
         val runs = AtomicInteger()
         val f = launchFinalizer(obj) {
-          delay(1_000) // virtual time
+          delay(1_000) // sleep-ok: virtual time
           runs.incrementAndGet()
         }
         f.peek().shouldNotBeNull().obj shouldBeSameInstanceAs obj

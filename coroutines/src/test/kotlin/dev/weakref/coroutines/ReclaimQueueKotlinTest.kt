@@ -30,7 +30,7 @@ private fun registerGarbage(queue: ReclaimQueue<Int>, count: Int, from: Int = 0)
 /** A collector that is slow on purpose: it yields after every tag and pauses now and then. */
 private suspend fun slowly(i: Int) {
   yield()
-  if (i % 10_000 == 0) delay(1)
+  if (i % 10_000 == 0) delay(1) // sleep-ok: a slow collector, on purpose
 }
 
 class ReclaimQueueKotlinTest : FunSpec({
