@@ -79,12 +79,6 @@ final class ShutdownChurnChild {
     }
     switch (scenario) {
       case "exit-during-callbacks" -> {
-        // The scenario is an exit while callbacks run: wait for the first (a slow engine start,
-        // e.g. with JFR's classes to load, may not have run one by the 30,000th registration).
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (CALLBACKS.get() == 0 && System.nanoTime() - deadline < 0) {
-          Thread.onSpinWait();
-        }
         BLOCK_NEXT.set(true);
         IN_FLIGHT.await();
         exit(0);
