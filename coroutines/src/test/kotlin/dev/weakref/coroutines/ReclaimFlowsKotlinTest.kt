@@ -23,8 +23,11 @@ import kotlinx.coroutines.withTimeout
 
 private class Marked(val n: Int)
 
+/** The refs stay reachable: a referent is reported only if one of its refs is still alive. */
+private val keptRefs = java.util.concurrent.ConcurrentLinkedQueue<Any>()
+
 private fun makeGarbage(count: Int) {
-  repeat(count) { Marked(it).weakRef() }
+  repeat(count) { keptRefs.add(Marked(it).weakRef()) }
 }
 
 /** Notes the sequence number of every event the engine delivers to it, in order. */
