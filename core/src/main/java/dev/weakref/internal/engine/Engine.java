@@ -116,8 +116,16 @@ public final class Engine {
     }
   }
 
-  @SuppressWarnings("removal") // AccessController: see the comment below
   private static Thread newEngineThread(Runnable body) {
+    return newInnocuousThread("weakref-reclaimer", body);
+  }
+
+  /**
+   * A daemon thread of the engine's ({@code weakref-reclaimer}, {@code weakref-watchdog}) that pins
+   * no application class loader.
+   */
+  @SuppressWarnings("removal") // AccessController: see the comment below
+  static Thread newInnocuousThread(String name, Runnable body) {
     ThreadGroup group = Thread.currentThread().getThreadGroup();
     while (group.getParent() != null) {
       group = group.getParent();
@@ -129,7 +137,7 @@ public final class Engine {
     ThreadGroup root = group;
     Thread t = java.security.AccessController.doPrivileged(
         (java.security.PrivilegedAction<Thread>) () ->
-            new Thread(root, body, "weakref-reclaimer", 0, false));
+            new Thread(root, body, name, 0, false));
     t.setDaemon(true);
     t.setContextClassLoader(null);
     return t;

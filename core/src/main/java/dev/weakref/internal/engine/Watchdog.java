@@ -89,21 +89,9 @@ final class Watchdog implements Runnable {
     }
   }
 
-  @SuppressWarnings("removal") // AccessController: as in Engine.newEngineThread
+  /** Like the engine thread: it pins no class loader (a callback's collect() may be on the stack). */
   private static Thread newThread(Runnable body) {
-    ThreadGroup group = Thread.currentThread().getThreadGroup();
-    while (group.getParent() != null) {
-      group = group.getParent();
-    }
-    // Like the engine thread: no inherited thread-locals, no context class loader, no application
-    // protection domain (a callback's collect() may be on the stack), so it pins no class loader.
-    ThreadGroup root = group;
-    Thread t = java.security.AccessController.doPrivileged(
-        (java.security.PrivilegedAction<Thread>) () ->
-            new Thread(root, body, "weakref-watchdog", 0, false));
-    t.setDaemon(true);
-    t.setContextClassLoader(null);
-    return t;
+    return Engine.newInnocuousThread("weakref-watchdog", body);
   }
 
   @Override
