@@ -68,29 +68,55 @@ public final class CollectBarrier {
     // and collect() could return before B's references are processed. Hence the third collection.
     LOOP.collectorWaiting(); // the loop then drains whole queues: see ReclaimLoop
     try {
+      forceAndAwait(timeout, deadline, gcsForced, null,
+          sentinel -> sentinel.done.await(20, TimeUnit.MILLISECONDS));
+    } finally {
+      LOOP.collectorDone();
+    }
+  }
+
+  /** How a {@code collect()} waits for a round's sentinel: see {@link #forceAndAwait}. */
+  interface RoundWait {
+    /**
+     * Waits a little (about 20 ms at most) for {@code sentinel}.
+     *
+     * @return whether everything enqueued before it has been processed
+     */
+    boolean done(Sentinel sentinel) throws InterruptedException;
+  }
+
+  /**
+   * The proof of completion that every {@code collect()} waits for, on the engine thread or not: a
+   * collection, then two rounds, each a sentinel that {@code wait} waits for while this forces
+   * collections until the collector has cleared it (see the comment in {@code collect} for why).
+   *
+   * @param gcsForced where to count the {@code System.gc()} calls made, at index 0
+   * @param onEngineThread for the timeout message, on the engine thread: what it waits for
+   * @throws IllegalStateException on timeout, or if the thread was interrupted
+   */
+  static void forceAndAwait(Duration timeout, long deadline, int[] gcsForced,
+      @Nullable String onEngineThread, RoundWait wait) {
+    try {
       System.gc();
       gcsForced[0]++;
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(QUEUE);
         int gcs = 0;
-        try {
-          do {
-            if (System.nanoTime() - deadline > 0) {
-              throw new IllegalStateException(timeoutMessage(timeout, sentinel, gcs + 1, null));
-            }
-            if (!sentinel.refersTo(null) || gcs == 0) {
-              System.gc();
-              gcs++;
-              gcsForced[0]++;
-            }
-          } while (!sentinel.done.await(20, TimeUnit.MILLISECONDS));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("collect() interrupted", e);
-        }
+        do {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException(
+                timeoutMessage(timeout, sentinel, gcs + 1, onEngineThread));
+          }
+          if (!sentinel.refersTo(null) || gcs == 0) {
+            System.gc();
+            gcs++;
+            gcsForced[0]++;
+          }
+        } while (!wait.done(sentinel));
       }
-    } finally {
-      LOOP.collectorDone();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("collect() interrupted", e);
     }
   }
 

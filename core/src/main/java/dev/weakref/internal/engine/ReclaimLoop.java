@@ -349,45 +349,40 @@ final class ReclaimLoop implements Runnable {
     collectorWaiting();
     RunningUserCode.Outer outer = userCode.nestedCollectStarting();
     try {
-      System.gc();
-      gcsForced[0]++;
-      for (int round = 1; round <= 2; round++) {
-        Sentinel sentinel = new Sentinel(queue);
-        int gcs = 0;
-        // Done once this thread has taken the sentinel, then found the queue empty with everything
-        // it took processed. The sentinels of collect() calls waiting on other threads are left for
-        // the outermost batch to signal: the callback that called this one has not returned yet.
-        for (boolean empty = false; !(sentinel.taken && empty); ) {
-          if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException(CollectBarrier.timeoutMessage(timeout, sentinel, gcs + 1,
-                "the reference handler has not handed this thread the collection's references"));
-          }
-          if (!sentinel.refersTo(null) || gcs == 0) {
-            System.gc();
-            gcs++;
-            gcsForced[0]++;
-          }
-          processBatch(); // the rest of the batch the calling callback belongs to, first
-          Reference<?> r = queue.remove(20);
-          if (r == null) {
-            drained = true;
-            empty = true; // and everything taken has been processed
-          } else {
-            fill(r, Integer.MAX_VALUE);
-            processBatch();
-            empty = drained;
-          }
-        }
-      }
+      // Done once this thread has taken the sentinel, then found the queue empty with everything
+      // it took processed. The sentinels of collect() calls waiting on other threads are left for
+      // the outermost batch to signal: the callback that called this one has not returned yet.
+      CollectBarrier.forceAndAwait(timeout, deadline, gcsForced,
+          "the reference handler has not handed this thread the collection's references",
+          this::nestedRoundDone);
       runBatchEnd(); // what this collect() caused has run when it returns, as at a batch's end
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("collect() interrupted", e);
     } finally {
       userCode.nestedCollectDone(outer);
       collectorDone();
       nested--;
     }
+  }
+
+  /**
+   * A nested {@code collect()}'s wait: processes the rest of the current batch, then what the queue
+   * brings within 20 ms.
+   *
+   * @return whether {@code sentinel} was taken and the queue then found empty, everything taken
+   *     processed
+   */
+  private boolean nestedRoundDone(Sentinel sentinel) throws InterruptedException {
+    processBatch(); // the rest of the batch the calling callback belongs to, first
+    Reference<?> r = queue.remove(20);
+    boolean empty;
+    if (r == null) {
+      drained = true;
+      empty = true; // and everything taken has been processed
+    } else {
+      fill(r, Integer.MAX_VALUE);
+      processBatch();
+      empty = drained;
+    }
+    return sentinel.taken && empty;
   }
 
   private void renewCanary() {
