@@ -7,6 +7,7 @@ import dev.weakref.internal.FinalizerExitHook;
 import dev.weakref.internal.LiveFinalizers;
 import dev.weakref.internal.Referents;
 import dev.weakref.internal.Reprs;
+import dev.weakref.internal.VarHandles;
 import dev.weakref.internal.engine.ReclaimEvents;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -51,15 +52,7 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
    * that called System.exit), and a Thread given as the function is wrapped in a Call.
    */
   private static final Object DEAD = new Object();
-  private static final VarHandle FN;
-
-  static {
-    try {
-      FN = MethodHandles.lookup().findVarHandle(FinalizerRef.class, "fn", Object.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle FN = VarHandles.field(MethodHandles.lookup(), "fn", Object.class);
 
   /** The running Thread, DEAD, or the function while alive: a Runnable or a {@link Call}. */
   private volatile Object fn;

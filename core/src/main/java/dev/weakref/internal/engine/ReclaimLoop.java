@@ -1,5 +1,6 @@
 package dev.weakref.internal.engine;
 
+import dev.weakref.internal.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;

@@ -1,6 +1,7 @@
 package dev.weakref.internal.engine;
 
 import dev.weakref.engine.SlowCallbackException;
+import dev.weakref.internal.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,15 +39,8 @@ final class Watchdog implements Runnable {
   private static final int RUNNING = 1;
   /** Whether a watchdog thread is running; see the class comment for the hand-shake. */
   private static volatile int state;
-  private static final VarHandle STATE;
-
-  static {
-    try {
-      STATE = MethodHandles.lookup().findStaticVarHandle(Watchdog.class, "state", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle STATE =
+      VarHandles.staticField(MethodHandles.lookup(), "state", int.class);
 
   private static final AtomicLong REPORTED = new AtomicLong();
 

@@ -1,5 +1,6 @@
 package dev.weakref.internal.table;
 
+import dev.weakref.internal.VarHandles;
 import dev.weakref.internal.engine.EngineReference;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -16,18 +17,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class Entry extends EngineReference<Object> {
   private static final VarHandle BINS = MethodHandles.arrayElementVarHandle(Entry[].class);
-  private static final VarHandle NEXT;
-  static final VarHandle STRONG;
-
-  static {
-    try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      NEXT = lookup.findVarHandle(Entry.class, "next", Entry.class);
-      STRONG = lookup.findVarHandle(Entry.class, "strong", Object.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle NEXT =
+      VarHandles.field(MethodHandles.lookup(), "next", Entry.class);
+  static final VarHandle STRONG =
+      VarHandles.field(MethodHandles.lookup(), "strong", Object.class);
 
   final int hash;
   /** The value (weak keys), the key (weak values), or for an end marker its stripe. */
