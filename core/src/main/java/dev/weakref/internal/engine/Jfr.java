@@ -27,15 +27,34 @@ final class Jfr {
     }
   }
 
+  /* What the begin hooks begin, for JfrEvents.begin. */
+  static final int BATCH = 0;
+  static final int CALLBACK = 1;
+  static final int COLLECT = 2;
+
   /** Begins an engine batch's event; {@code null} when nobody records it. */
   static @Nullable Object batchBegin() {
+    return begin(BATCH);
+  }
+
+  /** Begins a callback's event; {@code null} when nobody records slow callbacks. */
+  static @Nullable Object callbackBegin() {
+    return begin(CALLBACK);
+  }
+
+  /** Begins a {@code collect()} call's event; {@code null} when nobody records it. */
+  static @Nullable Object collectBegin() {
+    return begin(COLLECT);
+  }
+
+  private static @Nullable Object begin(int what) {
     if (!AVAILABLE) {
       return null;
     }
     try {
-      return JfrEvents.batchBegin();
+      return JfrEvents.begin(what);
     } catch (Throwable t) {
-      return null;
+      return null; // jdk.jfr failed to load, or no memory: the engine goes on without the event
     }
   }
 
@@ -48,22 +67,19 @@ final class Jfr {
     }
   }
 
-  /** Begins a callback's event; {@code null} when nobody records slow callbacks. */
-  static @Nullable Object callbackBegin() {
-    if (!AVAILABLE) {
-      return null;
-    }
-    try {
-      return JfrEvents.callbackBegin();
-    } catch (Throwable t) {
-      return null;
-    }
-  }
-
   /** Ends what {@link #callbackBegin} returned; commits it if it ran past the threshold. */
   static void callbackEnd(Object event, Object source) {
     try {
       JfrEvents.callbackEnd(event, source);
+    } catch (Throwable t) {
+      // As above.
+    }
+  }
+
+  /** Ends and commits what {@link #collectBegin} returned. */
+  static void collectEnd(Object event, int gcs, boolean nested, boolean succeeded) {
+    try {
+      JfrEvents.collectEnd(event, gcs, nested, succeeded);
     } catch (Throwable t) {
       // As above.
     }
@@ -78,27 +94,6 @@ final class Jfr {
       JfrEvents.failed(error, source);
     } catch (Throwable t) {
       // As above (getMessage() is the exception's own code, too).
-    }
-  }
-
-  /** Begins a {@code collect()} call's event; {@code null} when nobody records it. */
-  static @Nullable Object collectBegin() {
-    if (!AVAILABLE) {
-      return null;
-    }
-    try {
-      return JfrEvents.collectBegin();
-    } catch (Throwable t) {
-      return null;
-    }
-  }
-
-  /** Ends and commits what {@link #collectBegin} returned. */
-  static void collectEnd(Object event, int gcs, boolean nested, boolean succeeded) {
-    try {
-      JfrEvents.collectEnd(event, gcs, nested, succeeded);
-    } catch (Throwable t) {
-      // As above.
     }
   }
 }

@@ -102,40 +102,52 @@ final class JfrEvents {
   private static final CallbackFailed FAILED_PROBE = new CallbackFailed();
   private static final Collect COLLECT_PROBE = new Collect();
 
-  static @Nullable Object batchBegin() {
-    if (!BATCH_PROBE.isEnabled()) {
-      return null;
+  /**
+   * Begins an event of the type {@code what} (one of {@link Jfr}'s constants) if anyone records
+   * it; else allocates nothing.
+   *
+   * @return the event, for the end hook of its type; {@code null} when nobody records it
+   */
+  static @Nullable Object begin(int what) {
+    Event e = switch (what) {
+      case Jfr.BATCH -> BATCH_PROBE.isEnabled() ? new EngineBatch() : null;
+      case Jfr.CALLBACK -> SLOW_PROBE.isEnabled() ? new SlowCallback() : null;
+      default -> COLLECT_PROBE.isEnabled() ? new Collect() : null;
+    };
+    if (e != null) {
+      e.begin();
     }
-    EngineBatch e = new EngineBatch();
-    e.begin();
     return e;
   }
 
-  static void batchEnd(Object event, int references, long callbacks) {
-    EngineBatch e = (EngineBatch) event;
+  /** Ends what {@link #begin} returned: that event if it is to be committed, else {@code null}. */
+  private static @Nullable Event ended(Object event) {
+    Event e = (Event) event;
     e.end();
-    if (e.shouldCommit()) {
+    return e.shouldCommit() ? e : null;
+  }
+
+  static void batchEnd(Object event, int references, long callbacks) {
+    if (ended(event) instanceof EngineBatch e) {
       e.references = references;
       e.callbacks = callbacks;
       e.commit();
     }
   }
 
-  static @Nullable Object callbackBegin() {
-    if (!SLOW_PROBE.isEnabled()) {
-      return null;
-    }
-    SlowCallback e = new SlowCallback();
-    e.begin();
-    return e;
-  }
-
   static void callbackEnd(Object event, Object source) {
-    SlowCallback e = (SlowCallback) event;
-    e.end();
-    if (e.shouldCommit()) { // past the threshold: only now is the source looked at
+    if (ended(event) instanceof SlowCallback e) { // past the threshold: only now is the source read
       e.sourceClass = source.getClass().getName();
       e.sourceIdentity = System.identityHashCode(source);
+      e.commit();
+    }
+  }
+
+  static void collectEnd(Object event, int gcs, boolean nested, boolean succeeded) {
+    if (ended(event) instanceof Collect e) {
+      e.gcs = gcs;
+      e.nested = nested;
+      e.succeeded = succeeded;
       e.commit();
     }
   }
@@ -149,26 +161,6 @@ final class JfrEvents {
       e.sourceClass = source == null ? "" : source.getClass().getName();
       e.exceptionClass = error.getClass().getName();
       e.message = error.getMessage(); // Throwable's own: the exception is already the hook's
-      e.commit();
-    }
-  }
-
-  static @Nullable Object collectBegin() {
-    if (!COLLECT_PROBE.isEnabled()) {
-      return null;
-    }
-    Collect e = new Collect();
-    e.begin();
-    return e;
-  }
-
-  static void collectEnd(Object event, int gcs, boolean nested, boolean succeeded) {
-    Collect e = (Collect) event;
-    e.end();
-    if (e.shouldCommit()) {
-      e.gcs = gcs;
-      e.nested = nested;
-      e.succeeded = succeeded;
       e.commit();
     }
   }
