@@ -125,7 +125,10 @@ public final class ProxyClasses {
    * @param proxy a weak proxy with a callback
    */
   public static void fireProxy(Object proxy) {
-    ProxyHandler.fireProxy(proxy);
+    ProxyHandler h = ProxyHandler.handlerOf(proxy);
+    if (h != null) {
+      h.fire(proxy);
+    }
   }
 
   /**

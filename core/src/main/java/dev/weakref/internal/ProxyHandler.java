@@ -23,14 +23,6 @@ import org.jspecify.annotations.Nullable;
  * nothing beyond the argument array the proxy already made.
  */
 final class ProxyHandler extends WeakReference<Object> implements InvocationHandler {
-  /** Runs the callback of {@code proxy}'s handler: the library's reclaim action for a proxy. */
-  static void fireProxy(Object proxy) {
-    ProxyHandler h = handlerOf(proxy);
-    if (h != null) {
-      h.fire(proxy);
-    }
-  }
-
   private final @Nullable Consumer<Object> callback;
   /** The referent's identity hash, which the engine reads once the referent is gone. */
   final int referentHash;
@@ -152,7 +144,7 @@ final class ProxyHandler extends WeakReference<Object> implements InvocationHand
   }
 
   /** Runs the callback with the proxy; called by the engine once, after the referent was reclaimed. */
-  private void fire(Object proxy) {
+  void fire(Object proxy) {
     Consumer<Object> cb = callback;
     if (cb != null) {
       try {
