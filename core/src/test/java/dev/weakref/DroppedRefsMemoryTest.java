@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.engine.Reclaimer;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
+import dev.weakref.testing.Heap;
 import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -26,13 +23,13 @@ final class DroppedRefsMemoryTest {
     AtomicInteger fired = new AtomicInteger();
     WeakRef<Object> kept = new WeakRef<>(longLived, r -> fired.incrementAndGet());
     Reclaimer.collect();
-    long before = usedHeap();
+    long before = Heap.usedAfterGc();
     for (int i = 0; i < 1_000_000; i++) {
       garbageRefTo(longLived, fired);
     }
     Reclaimer.collect();
     Reclaimer.collect(); // the second round lets the engine unlink the cells of the dropped refs
-    long after = usedHeap();
+    long after = Heap.usedAfterGc();
     long growth = after - before;
     System.out.printf("1,000,000 dropped callback refs: used heap %,d -> %,d bytes (%+,d)%n",
         before, after, growth);
@@ -55,13 +52,13 @@ final class DroppedRefsMemoryTest {
   void millionDroppedCallbackRefs_toFreshObjects_doNotGrowTheHeap() {
     AtomicInteger fired = new AtomicInteger();
     Reclaimer.collect();
-    long before = usedHeap();
+    long before = Heap.usedAfterGc();
     for (int i = 0; i < 1_000_000; i++) {
       garbageRefTo(new Object(), fired);
     }
     Reclaimer.collect();
     Reclaimer.collect();
-    long after = usedHeap();
+    long after = Heap.usedAfterGc();
     long growth = after - before;
     System.out.printf("1,000,000 dropped callback refs to fresh objects: used heap %,d -> %,d bytes"
         + " (%+,d)%n", before, after, growth);
@@ -73,21 +70,5 @@ final class DroppedRefsMemoryTest {
 
   private static void garbageRefTo(Object referent, AtomicInteger fired) {
     new WeakRef<>(referent, r -> fired.incrementAndGet());
-  }
-
-  /**
-   * The heap in use right after the last full collection (collect() ends with one). Not
-   * {@code totalMemory() - freeMemory()}: that counts whole thread-local allocation buffers handed
-   * out since, and after a million allocations the test thread's buffer has grown to megabytes.
-   */
-  private static long usedHeap() {
-    long used = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
-      if (afterGc != null) {
-        used += afterGc.getUsed();
-      }
-    }
-    return used;
   }
 }

@@ -11,10 +11,7 @@ import dev.weakref.WeakRef;
 import dev.weakref.WeakSet;
 import dev.weakref.WeakValueDictionary;
 import dev.weakref.engine.Reclaimer;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
+import dev.weakref.testing.Heap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +126,7 @@ final class NoLeakOverTimeMemoryTest {
     int perRound = soak ? 1_000_000 : Integer.getInteger("weakref.leak.perRound", 100_000);
     State s = new State();
     settle();
-    long baseline = usedHeap();
+    long baseline = Heap.usedAfterGc();
     long afterFirst = 0;
     long worstLater = Long.MIN_VALUE;
     double slowestSettle = 0;
@@ -144,7 +141,7 @@ final class NoLeakOverTimeMemoryTest {
         s.held = new ArrayList<>(); // not clear(): its grown array would count as growth
       }
       slowestSettle = Math.max(slowestSettle, settle());
-      long used = usedHeap();
+      long used = Heap.usedAfterGc();
       if (round == 0) {
         afterFirst = used;
       } else {
@@ -171,7 +168,7 @@ final class NoLeakOverTimeMemoryTest {
     assertEquals(0, s.set.size());
     s = null; // the containers too: what is left now is the engine's own
     settle();
-    long released = usedHeap() - baseline;
+    long released = Heap.usedAfterGc() - baseline;
     System.out.printf("no leak over time, %s: %d rounds of %,d, %.1f s, baseline %.2f MB, growth"
             + " after each round (MB):%s; rounds 2-%d over round 1: %+.2f MB; with the containers"
             + " released: %+.2f MB; slowest collect() pair after a round: %.1f s%n",
@@ -200,20 +197,5 @@ final class NoLeakOverTimeMemoryTest {
     Reclaimer.collect(SETTLE_TIMEOUT);
     System.gc();
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  /**
-   * The heap in use right after the last full collection. Not {@code totalMemory() -
-   * freeMemory()}: that counts whole thread-local allocation buffers handed out since.
-   */
-  private static long usedHeap() {
-    long used = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
-      if (afterGc != null) {
-        used += afterGc.getUsed();
-      }
-    }
-    return used;
   }
 }
