@@ -1,13 +1,12 @@
 package dev.weakref.reliability;
 
+import static dev.weakref.testing.BadInputs.bad;
+import static dev.weakref.testing.BadInputs.entryPoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.weakref.Finalizer;
 import dev.weakref.ReclaimRegistration;
@@ -24,7 +23,6 @@ import dev.weakref.engine.UnraisableHook;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,11 +35,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * The bad-input matrix of the Java API (issue 17, item 7): every public entry point, given
@@ -61,13 +57,6 @@ final class BadInputMatrixTest {
 
   /** A referent with no interface at all. */
   static final class Plain {}
-
-  /** One row: an entry point given a bad input. */
-  record Bad(String input, Class<? extends Throwable> type, List<String> mentions, Executable call) {}
-
-  static Bad bad(String input, Class<? extends Throwable> type, String mentions, Executable call) {
-    return new Bad(input, type, Arrays.asList(mentions.split("\\|")), call);
-  }
 
   /** The objects the bad calls are made with, and what must not change. */
   static final class Fixture {
@@ -95,19 +84,6 @@ final class BadInputMatrixTest {
     }
   }
 
-  /** Runs each row as a test of its own, under one container per entry point. */
-  private static DynamicNode entryPoint(String name, Fixture f, Bad... rows) {
-    return dynamicContainer(name, Stream.of(rows).map(row -> dynamicTest(row.input(), () -> {
-      Fixture.State before = f.state();
-      Throwable t = assertThrows(row.type(), row.call(), name + " given " + row.input());
-      String message = String.valueOf(t.getMessage());
-      for (String m : row.mentions()) {
-        assertTrue(message.contains(m), () -> "the message should name '" + m + "': " + message);
-      }
-      assertEquals(before, f.state(), "a refused call changed something");
-    })));
-  }
-
   @SuppressWarnings({"unchecked", "rawtypes"})
   @TestFactory
   List<DynamicNode> javaEntryPoints() {
@@ -132,7 +108,7 @@ final class BadInputMatrixTest {
     withNull.add(null);
     ReclaimListener nullListener = null;
     return List.of(
-        entryPoint("new WeakRef(obj[, callback])", f,
+        entryPoint("new WeakRef(obj[, callback])", f::state,
             bad("null", NullPointerException.class, "null", () -> new WeakRef<>(null)),
             bad("Integer.valueOf(1)", IllegalArgumentException.class, "value-based java.lang.Integer",
                 () -> new WeakRef<>(Integer.valueOf(1))),
@@ -146,13 +122,13 @@ final class BadInputMatrixTest {
                 () -> new WeakRef((Object) 1L, (Consumer) capturing)),
             bad("a callback that captured the referent", IllegalArgumentException.class,
                 "callback|holds the referent", () -> new WeakRef<>(obj, capturing))),
-        entryPoint("WeakRef.of(obj[, callback])", f,
+        entryPoint("WeakRef.of(obj[, callback])", f::state,
             bad("null", NullPointerException.class, "null", () -> WeakRef.of(null)),
             bad("Integer.valueOf(1)", IllegalArgumentException.class, "value-based java.lang.Integer",
                 () -> WeakRef.of(1)),
             bad("a callback that captured the referent", IllegalArgumentException.class,
                 "holds the referent", () -> WeakRef.of(obj, capturing))),
-        entryPoint("WeakProxy.of(obj[, type[, callback]])", f,
+        entryPoint("WeakProxy.of(obj[, type[, callback]])", f::state,
             bad("null", NullPointerException.class, "null", () -> WeakProxy.of(null)),
             bad("null type", NullPointerException.class, "interface",
                 () -> WeakProxy.of(obj, null)),
@@ -168,7 +144,7 @@ final class BadInputMatrixTest {
                 () -> WeakProxy.of(f.proxy, Runnable.class)),
             bad("a callback that captured the referent", IllegalArgumentException.class,
                 "holds the referent", () -> WeakProxy.of(obj, Runnable.class, capturingProxyCallback))),
-        entryPoint("WeakMethod.of(receiver, binder[, callback])", f,
+        entryPoint("WeakMethod.of(receiver, binder[, callback])", f::state,
             bad("null receiver", NullPointerException.class, "null", () -> WeakMethod.of(null, binder)),
             bad("null binder", NullPointerException.class, "binder", () -> WeakMethod.of(obj, (Function<Victim, Runnable>) null)),
             bad("Integer.valueOf(1)", IllegalArgumentException.class, "value-based java.lang.Integer",
@@ -177,7 +153,7 @@ final class BadInputMatrixTest {
                 () -> WeakMethod.of(obj, capturingBinder)),
             bad("a callback that captured the receiver", IllegalArgumentException.class, "callback",
                 () -> WeakMethod.of(obj, binder, capturingMethodCallback))),
-        entryPoint("Finalizer.of(obj, func[, args])", f,
+        entryPoint("Finalizer.of(obj, func[, args])", f::state,
             bad("null obj", NullPointerException.class, "null", () -> Finalizer.of(null, () -> { })),
             bad("null Runnable", NullPointerException.class, "null",
                 () -> Finalizer.of(obj, (Runnable) null)),
@@ -195,7 +171,7 @@ final class BadInputMatrixTest {
                 "finalizer function", () -> Finalizer.of(obj, capturingFunction, "arg")),
             bad("the object as an argument", IllegalArgumentException.class, "argument 1",
                 () -> Finalizer.of(obj, a -> null, "first", obj))),
-        entryPoint("WeakKeyDictionary", f,
+        entryPoint("WeakKeyDictionary", f::state,
             bad("put(null, v)", NullPointerException.class, "null", () -> f.keyDict.put(null, "v")),
             bad("put(k, null)", NullPointerException.class, "null value", () -> f.keyDict.put(obj, null)),
             bad("put(Integer, v)", IllegalArgumentException.class, "value-based java.lang.Integer",
@@ -217,7 +193,7 @@ final class BadInputMatrixTest {
                 () -> f.keyDict.entrySet().iterator().next().setValue(null)),
             bad("onReclaim(null)", NullPointerException.class, "listener",
                 () -> f.keyDict.onReclaim(null))),
-        entryPoint("WeakValueDictionary", f,
+        entryPoint("WeakValueDictionary", f::state,
             bad("put(null, v)", NullPointerException.class, "null key", () -> f.valueDict.put(null, obj)),
             bad("put(k, null)", NullPointerException.class, "null", () -> f.valueDict.put("k2", null)),
             bad("put(k, Integer)", IllegalArgumentException.class, "value-based java.lang.Integer",
@@ -232,7 +208,7 @@ final class BadInputMatrixTest {
                 () -> f.valueDict.entrySet().iterator().next().setValue(1)),
             bad("onReclaim(null)", NullPointerException.class, "listener",
                 () -> f.valueDict.onReclaim(null))),
-        entryPoint("WeakSet", f,
+        entryPoint("WeakSet", f::state,
             bad("add(null)", NullPointerException.class, "null", () -> f.set.add(null)),
             bad("add(Integer)", IllegalArgumentException.class, "value-based java.lang.Integer",
                 () -> f.set.add(1)),
@@ -242,7 +218,7 @@ final class BadInputMatrixTest {
                 () -> f.set.addAll(withNull)),
             bad("union(null)", NullPointerException.class, "null", () -> f.set.union(null)),
             bad("onReclaim(null)", NullPointerException.class, "listener", () -> f.set.onReclaim(null))),
-        entryPoint("Reclaimer", f,
+        entryPoint("Reclaimer", f::state,
             bad("collect(null)", NullPointerException.class, "timeout", () -> Reclaimer.collect(null)),
             bad("collect(Duration.ZERO)", IllegalArgumentException.class, "timeout|PT0S",
                 () -> Reclaimer.collect(Duration.ZERO)),

@@ -1,6 +1,8 @@
 /**
  * What the tests of every module share (core's test jar; see core/pom.xml): value-equality
- * {@link dev.weakref.testing.Key}s and {@link dev.weakref.testing.UnraisableCapture}.
+ * {@link dev.weakref.testing.Key}s, {@link dev.weakref.testing.UnraisableCapture}, the memory
+ * tests' {@link dev.weakref.testing.Heap} and the bad-input matrices'
+ * {@link dev.weakref.testing.BadInputs}.
  *
  * <p><b>Making garbage.</b> A test whose object must die makes it in a helper method of its own and
  * lets it go there: the caller's frame never holds it (a local, even a dead one, may keep it alive in

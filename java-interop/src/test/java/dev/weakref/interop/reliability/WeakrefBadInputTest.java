@@ -1,10 +1,8 @@
 package dev.weakref.interop.reliability;
 
+import static dev.weakref.testing.BadInputs.bad;
+import static dev.weakref.testing.BadInputs.entryPoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.weakref.WeakKeyDictionary;
 import dev.weakref.WeakRef;
@@ -15,7 +13,6 @@ import dev.weakref.engine.Reclaimer;
 import dev.weakref.interop.Weakref;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,11 +23,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * The bad-input matrix of the {@link Weakref} statics (issue 17, item 7): each static, given
@@ -49,12 +44,6 @@ final class WeakrefBadInputTest {
   /** A referent with no interface. */
   static final class Plain {}
 
-  record Bad(String input, Class<? extends Throwable> type, List<String> mentions, Executable call) {}
-
-  static Bad bad(String input, Class<? extends Throwable> type, String mentions, Executable call) {
-    return new Bad(input, type, Arrays.asList(mentions.split("\\|")), call);
-  }
-
   record State(int refsToObj, Map<Object, Object> keyDict, Map<Object, Object> valueDict,
       Set<Object> set, ReclaimStats stats) {}
 
@@ -66,18 +55,6 @@ final class WeakrefBadInputTest {
   private State state() {
     return new State(Weakref.getWeakRefCount(obj), new HashMap<>(keyDict), new HashMap<>(valueDict),
         new HashSet<>(set), Reclaimer.stats());
-  }
-
-  private DynamicNode entryPoint(String name, Bad... rows) {
-    return dynamicContainer(name, Stream.of(rows).map(row -> dynamicTest(row.input(), () -> {
-      State before = state();
-      Throwable t = assertThrows(row.type(), row.call(), name + " given " + row.input());
-      String message = String.valueOf(t.getMessage());
-      for (String m : row.mentions()) {
-        assertTrue(message.contains(m), () -> "the message should name '" + m + "': " + message);
-      }
-      assertEquals(before, state(), "a refused call changed something");
-    })));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -99,7 +76,7 @@ final class WeakrefBadInputTest {
     withNullValue.put(new Victim(), null);
     List<Object> withValueBased = new ArrayList<>(List.of(new Victim(), 1));
     return List.of(
-        entryPoint("Weakref.ref",
+        entryPoint("Weakref.ref", this::state,
             bad("null", NullPointerException.class, "null", () -> Weakref.ref(null)),
             bad("Integer.valueOf(1)", IllegalArgumentException.class, "value-based java.lang.Integer",
                 () -> Weakref.ref(1)),
@@ -111,7 +88,7 @@ final class WeakrefBadInputTest {
                 "value-based java.lang.Long", () -> Weakref.ref((Object) 1L, (Consumer) capturing)),
             bad("a callback that captured the referent", IllegalArgumentException.class,
                 "holds the referent", () -> Weakref.ref(obj, capturing))),
-        entryPoint("Weakref.proxy",
+        entryPoint("Weakref.proxy", this::state,
             bad("null", NullPointerException.class, "null", () -> Weakref.proxy(null)),
             bad("null interface", NullPointerException.class, "interface",
                 () -> Weakref.proxy(obj, null)),
@@ -125,7 +102,7 @@ final class WeakrefBadInputTest {
                 () -> Weakref.proxy(proxy)),
             bad("a callback that captured the referent", IllegalArgumentException.class,
                 "holds the referent", () -> Weakref.proxy(obj, Runnable.class, capturingProxyCallback))),
-        entryPoint("Weakref.weakMethod",
+        entryPoint("Weakref.weakMethod", this::state,
             bad("null receiver", NullPointerException.class, "null", () -> Weakref.weakMethod(null, binder)),
             bad("null binder", NullPointerException.class, "binder",
                 () -> Weakref.weakMethod(obj, (Function<Victim, Runnable>) null)),
@@ -133,7 +110,7 @@ final class WeakrefBadInputTest {
                 () -> Weakref.weakMethod(1, (Function) binder)),
             bad("a binder that captured the receiver", IllegalArgumentException.class, "binder",
                 () -> Weakref.weakMethod(obj, capturingBinder))),
-        entryPoint("Weakref.finalize",
+        entryPoint("Weakref.finalize", this::state,
             bad("null obj", NullPointerException.class, "null", () -> Weakref.finalize(null, () -> { })),
             bad("null function", NullPointerException.class, "null",
                 () -> Weakref.finalize(obj, (Callable<?>) null)),
@@ -143,7 +120,7 @@ final class WeakrefBadInputTest {
                 "finalizer function", () -> Weakref.finalize(obj, () -> o.run())),
             bad("the object as an argument", IllegalArgumentException.class, "argument 0",
                 () -> Weakref.finalize(obj, a -> null, obj))),
-        entryPoint("Weakref containers",
+        entryPoint("Weakref containers", this::state,
             bad("weakKeyDictionary(map with a null value)", NullPointerException.class, "null value",
                 () -> Weakref.weakKeyDictionary(withNullValue)),
             bad("weakKeyDictionary(null)", NullPointerException.class, "null",
