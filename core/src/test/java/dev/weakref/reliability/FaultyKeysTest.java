@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,47 +87,41 @@ final class FaultyKeysTest {
 
   /** One container as a set of keys: where the key is weak, or (values) where the value is. */
   enum Subject {
-    KEY_DICTIONARY {
-      @Override
-      Object create() {
-        return new WeakKeyDictionary<Key, String>();
-      }
+    KEY_DICTIONARY(WeakKeyDictionary::new, (c, k, weakSide) -> dict(c).put(k, "v" + k.id)),
+    VALUE_DICTIONARY(WeakValueDictionary::new, (c, k, weakSide) -> dict(c).put(k, weakSide)),
+    SET(WeakSet::new, (c, k, weakSide) -> set(c).add(k));
 
-      @Override
-      @SuppressWarnings("unchecked")
-      void add(Object c, Key k, Object weakSide) {
-        ((WeakKeyDictionary<Key, String>) c).put(k, "v" + k.id);
-      }
-    },
-    VALUE_DICTIONARY {
-      @Override
-      Object create() {
-        return new WeakValueDictionary<Key, Object>();
-      }
+    /** How a subject adds a key: see {@link Subject#add}. */
+    interface Adder {
+      void add(Object c, Key k, Object weakSide);
+    }
 
-      @Override
-      @SuppressWarnings("unchecked")
-      void add(Object c, Key k, Object weakSide) {
-        ((WeakValueDictionary<Key, Object>) c).put(k, weakSide);
-      }
-    },
-    SET {
-      @Override
-      Object create() {
-        return new WeakSet<Key>();
-      }
+    private final Supplier<Object> create;
+    private final Adder add;
 
-      @Override
-      @SuppressWarnings("unchecked")
-      void add(Object c, Key k, Object weakSide) {
-        ((WeakSet<Key>) c).add(k);
-      }
-    };
+    Subject(Supplier<Object> create, Adder add) {
+      this.create = create;
+      this.add = add;
+    }
 
-    abstract Object create();
+    Object create() {
+      return create.get();
+    }
 
     /** Adds {@code k}; {@code weakSide} is the value for a value dictionary, else unused. */
-    abstract void add(Object c, Key k, Object weakSide);
+    void add(Object c, Key k, Object weakSide) {
+      add.add(c, k, weakSide);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<Key, Object> dict(Object c) {
+      return (java.util.Map<Key, Object>) c;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<Key> set(Object c) {
+      return (Set<Key>) c;
+    }
 
     /** The ops a user may call with a key; each must fail cleanly if the key's code throws. */
     List<Consumer<Object>> ops(Key k, Object value) {
@@ -180,12 +175,7 @@ final class FaultyKeysTest {
   void hashCodeThatThrows_propagatesAndChangesNothing(Subject subject) {
     Object c = subject.create();
     List<Object> values = new ArrayList<>();
-    List<Key> live = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      Key k = new Key(i);
-      live.add(k);
-      subject.add(c, k, valueFor(values));
-    }
+    List<Key> live = addLive(subject, c, 6, values);
     Key bad = new Key(40);
     bad.hashThrows = true;
     Set<Key> before = subject.keys(c, k -> true);
@@ -234,12 +224,7 @@ final class FaultyKeysTest {
   void reclaimedEntries_areUnlinkedWithoutCallingUserEquals(Subject subject) {
     Object c = subject.create();
     List<Object> values = new ArrayList<>();
-    List<Key> live = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      Key k = new Key(i);
-      live.add(k);
-      subject.add(c, k, valueFor(values));
-    }
+    List<Key> live = addLive(subject, c, 8, values);
     addDying(subject, c, 100);
     equalsMode = 2; // any call of equals now throws
     try {
@@ -249,6 +234,21 @@ final class FaultyKeysTest {
     }
     assertEquals(List.of(), reports, "the engine called a user's equals");
     assertEquals(new HashSet<>(live), subject.keys(c, x -> true));
+  }
+
+  /**
+   * Adds entries for keys 0 to {@code n - 1}, each with its own value held in {@code values}.
+   *
+   * @return the keys: the caller keeps them alive while it needs their entries
+   */
+  private static List<Key> addLive(Subject subject, Object c, int n, List<Object> values) {
+    List<Key> live = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Key k = new Key(i);
+      live.add(k);
+      subject.add(c, k, valueFor(values));
+    }
+    return live;
   }
 
   /** Adds entries whose weak side dies at the next collection: keys 100.., colliding with live ones' hashes. */
@@ -265,12 +265,7 @@ final class FaultyKeysTest {
   void keyWhoseHashChanged_isStillIteratedRemovedAndReclaimed(Subject subject) {
     Object c = subject.create();
     List<Object> values = new ArrayList<>();
-    List<Key> live = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      Key k = new Key(i);
-      live.add(k);
-      subject.add(c, k, valueFor(values));
-    }
+    List<Key> live = addLive(subject, c, 6, values);
     Key moved = live.get(2);
     moved.hash = 1_000; // as a mutable key does: the container cannot find it by lookup any more
     Predicate<Object> lookupable = k -> k != moved;

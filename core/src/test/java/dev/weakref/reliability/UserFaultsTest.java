@@ -282,71 +282,51 @@ final class UserFaultsTest {
 
   /** Where the faulty code is attached; returns the source the unraisable hook must be told. */
   enum Site {
-    REF_CALLBACK {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        Consumer<WeakRef<Victim>> cb = r -> fault.run();
-        w.keep.add(new WeakRef<>(bad, cb));
-        return cb;
-      }
-    },
-    PROXY_CALLBACK {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        Consumer<Runnable> cb = p -> fault.run();
-        w.keep.add(WeakProxy.of(bad, Runnable.class, cb));
-        return cb;
-      }
-    },
-    WEAK_METHOD_CALLBACK {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        Consumer<WeakMethod<Runnable>> cb = m -> fault.run();
-        Function<Victim, Runnable> binder = v -> v::run;
-        w.keep.add(WeakMethod.of(bad, binder, cb));
-        return cb;
-      }
-    },
-    FINALIZER {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        return Finalizer.of(bad, fault);
-      }
-    },
-    KEY_DICT_LISTENER {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        Consumer<Object> l = value -> fault.run();
-        w.registrations.add(w.keyDict.onReclaim(l));
-        return l;
-      }
-    },
-    VALUE_DICT_LISTENER {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        Consumer<Object> l = key -> fault.run();
-        w.registrations.add(w.valueDict.onReclaim(l));
-        return l;
-      }
-    },
-    SET_LISTENER {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        IntConsumer l = count -> fault.run();
-        w.registrations.add(w.set.onReclaim(l));
-        return l;
-      }
-    },
-    ENGINE_LISTENER {
-      @Override
-      Object attach(World w, Victim bad, Runnable fault) {
-        ReclaimListener l = event -> fault.run();
-        w.registrations.add(Reclaimer.addListener(l));
-        return l;
-      }
-    };
+    REF_CALLBACK((w, bad, fault) ->
+        keep(w, (Consumer<WeakRef<Victim>>) r -> fault.run(), cb -> new WeakRef<>(bad, cb))),
+    PROXY_CALLBACK((w, bad, fault) ->
+        keep(w, (Consumer<Runnable>) p -> fault.run(), cb -> WeakProxy.of(bad, Runnable.class, cb))),
+    WEAK_METHOD_CALLBACK((w, bad, fault) -> {
+      Function<Victim, Runnable> binder = v -> v::run;
+      return keep(w, (Consumer<WeakMethod<Runnable>>) m -> fault.run(),
+          cb -> WeakMethod.of(bad, binder, cb));
+    }),
+    FINALIZER((w, bad, fault) -> Finalizer.of(bad, fault)),
+    KEY_DICT_LISTENER((w, bad, fault) ->
+        listen(w, (Consumer<Object>) value -> fault.run(), w.keyDict::onReclaim)),
+    VALUE_DICT_LISTENER((w, bad, fault) ->
+        listen(w, (Consumer<Object>) key -> fault.run(), w.valueDict::onReclaim)),
+    SET_LISTENER((w, bad, fault) ->
+        listen(w, (IntConsumer) count -> fault.run(), w.set::onReclaim)),
+    ENGINE_LISTENER((w, bad, fault) ->
+        listen(w, (ReclaimListener) event -> fault.run(), Reclaimer::addListener));
 
-    abstract Object attach(World w, Victim bad, Runnable fault);
+    /** Attaches {@code fault} to {@code bad}; returns the source the unraisable hook must be told. */
+    interface Attach {
+      Object attach(World w, Victim bad, Runnable fault);
+    }
+
+    private final Attach attach;
+
+    Site(Attach attach) {
+      this.attach = attach;
+    }
+
+    Object attach(World w, Victim bad, Runnable fault) {
+      return attach.attach(w, bad, fault);
+    }
+
+    /** Keeps what {@code make} makes with the callback {@code cb}; returns {@code cb}. */
+    private static <C> C keep(World w, C cb, Function<C, Object> make) {
+      w.keep.add(make.apply(cb));
+      return cb;
+    }
+
+    /** Registers the listener {@code l} with {@code on}, kept in the world; returns {@code l}. */
+    private static <L> L listen(World w, L l, Function<L, ReclaimRegistration> on) {
+      w.registrations.add(on.apply(l));
+      return l;
+    }
   }
 
   /**
