@@ -364,17 +364,11 @@ internal class ApiDump(private val classesRoot: Path, private val loader: ClassL
 
   private fun function(f: KmFunction, outer: TypeScope, member: Boolean): String {
     val scope = TypeScope(f.typeParameters, outer)
+    val modifiers = listOf("inline" to f.isInline, "suspend" to f.isSuspend,
+      "operator" to f.isOperator, "infix" to f.isInfix, "fun" to true)
     return buildString {
-      append(f.visibility.text()).append(' ')
-      if (member) append(f.modality.text()).append(' ')
-      if (f.isInline) append("inline ")
-      if (f.isSuspend) append("suspend ")
-      if (f.isOperator) append("operator ")
-      if (f.isInfix) append("infix ")
-      append("fun ")
-      val tps = typeParameters(f.typeParameters, scope)
-      if (tps.isNotEmpty()) append(tps).append(' ')
-      f.receiverParameterType?.let { append(receiver(it, scope)).append('.') }
+      declarationHead(f.visibility, f.modality.takeIf { member }, modifiers, f.typeParameters,
+        f.receiverParameterType, scope)
       append(f.name).append('(')
       append(f.valueParameters.joinToString(", ") { parameter(it, scope) })
       append("): ").append(type(f.returnType, scope))
@@ -383,21 +377,37 @@ internal class ApiDump(private val classesRoot: Path, private val loader: ClassL
 
   private fun property(p: KmProperty, outer: TypeScope, member: Boolean): String {
     val scope = TypeScope(p.typeParameters, outer)
+    val modifiers = listOf("const" to p.isConst, "lateinit" to p.isLateinit,
+      "var" to p.isVar, "val" to !p.isVar)
     return buildString {
-      append(p.visibility.text()).append(' ')
-      if (member) append(p.modality.text()).append(' ')
-      if (p.isConst) append("const ")
-      if (p.isLateinit) append("lateinit ")
-      append(if (p.isVar) "var " else "val ")
-      val tps = typeParameters(p.typeParameters, scope)
-      if (tps.isNotEmpty()) append(tps).append(' ')
-      p.receiverParameterType?.let { append(receiver(it, scope)).append('.') }
+      declarationHead(p.visibility, p.modality.takeIf { member }, modifiers, p.typeParameters,
+        p.receiverParameterType, scope)
       append(p.name).append(": ").append(type(p.returnType, scope))
       val setter = p.setter
       if (p.isVar && setter != null && setter.visibility != p.visibility) {
         append(" { ").append(setter.visibility.text()).append(" set }")
       }
     }
+  }
+
+  /**
+   * What a function's or a property's line begins with, up to its name: the visibility, the
+   * modality (of a member), the [modifiers] that are set, the type parameters and the receiver.
+   */
+  private fun StringBuilder.declarationHead(
+    visibility: Visibility,
+    modality: Modality?,
+    modifiers: List<Pair<String, Boolean>>,
+    typeParameters: List<KmTypeParameter>,
+    receiver: KmType?,
+    scope: TypeScope,
+  ) {
+    append(visibility.text()).append(' ')
+    if (modality != null) append(modality.text()).append(' ')
+    for ((word, set) in modifiers) if (set) append(word).append(' ')
+    val tps = typeParameters(typeParameters, scope)
+    if (tps.isNotEmpty()) append(tps).append(' ')
+    receiver?.let { append(receiver(it, scope)).append('.') }
   }
 
   private fun typeAlias(a: KmTypeAlias, outer: TypeScope): String {
