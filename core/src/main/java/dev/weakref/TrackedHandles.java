@@ -12,7 +12,10 @@ import java.lang.ref.ReferenceQueue;
  * handler (see {@link ProxyClasses#referenceOf}). Both are created with {@link #QUEUE} and record the referent's identity hash.
  */
 final class TrackedHandles implements HandleAccess {
-  /** The engine's queue, with which every tracked handle's reference is created. */
+  /**
+   * The engine's queue ({@link Tracking#queue()}), with which every tracked handle's reference is
+   * created: reading it first installs this access.
+   */
   static final ReferenceQueue<Object> QUEUE = Tracking.connect(new TrackedHandles());
 
   private TrackedHandles() {}

@@ -12,6 +12,10 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Internal:</b> public only for {@link dev.weakref.engine.Reclaimer}.
  */
 public final class Engine {
+  /**
+   * The engine's one queue: every engine reference, sentinel and tracked handle's reference is
+   * created with it; {@code dev.weakref} gets it from {@link Tracking#queue()}.
+   */
   static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
   static final HandleTable TABLE = new HandleTable(QUEUE);
   static final ReclaimLoop LOOP = new ReclaimLoop(QUEUE, TABLE);
@@ -23,11 +27,6 @@ public final class Engine {
   }
 
   private Engine() {}
-
-  /** The engine's one queue, for {@link EngineReference}; not exposed beyond this package. */
-  static ReferenceQueue<Object> queue() {
-    return QUEUE;
-  }
 
   /** The engine's loop: for {@link EngineReference#atBatchEnd} and tests of the engine. */
   static ReclaimLoop loop() {

@@ -27,7 +27,7 @@ public abstract class EngineReference<T> extends WeakReference<T> {
    * @param referent the object to refer to
    */
   protected EngineReference(T referent) {
-    super(referent, Engine.queue());
+    super(referent, Engine.QUEUE);
   }
 
   /**

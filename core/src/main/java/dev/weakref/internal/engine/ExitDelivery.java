@@ -28,7 +28,7 @@ final class ExitDelivery {
     long start = System.nanoTime();
     // Signalled only at the end of an engine batch that found the queue empty, after the batch's
     // events were delivered; the Wake enqueued before it has been taken by then.
-    Sentinel s = new Sentinel(Engine.queue());
+    Sentinel s = new Sentinel(Engine.QUEUE);
     s.enqueue();
     try {
       // An engine thread inside Runtime.exit (a finalizer's function called System.exit) delivers

@@ -58,7 +58,7 @@ final class EngineThreadHandoverTest {
     for (int i = 0; i < ReclaimLoop.BATCH_MAX - 1; i++) {
       new Nop().enqueue();
     }
-    Sentinel s = new Sentinel(Engine.queue());
+    Sentinel s = new Sentinel(Engine.QUEUE);
     s.enqueue();
     release.countDown();
     assertTrue(s.done.await(30, TimeUnit.SECONDS), "sentinel not signalled");

@@ -52,7 +52,7 @@ final class ReclaimEventsNestedCollectTest {
           }
         })) {
       Finalizer.of(KEPT, () -> {}).call(); // its event wakes the engine, which runs the listener
-      Sentinel s = new Sentinel(Engine.queue());
+      Sentinel s = new Sentinel(Engine.QUEUE);
       s.enqueue();
       sentinelEnqueued.countDown();
       assertTrue(s.done.await(30, TimeUnit.SECONDS), "sentinel not signalled");
