@@ -22,14 +22,28 @@ public final class Tracking {
 
   /**
    * Installs how the engine reads handles, and returns the queue with which every tracked handle's
-   * reference must be created (see {@link HandleAccess}). Called once, by {@code dev.weakref}.
+   * reference must be created (see {@link HandleAccess}). There is one access per engine,
+   * {@code dev.weakref}'s, which installs itself as it initializes (or the engine installs it when
+   * it first needs it): only a class of the package {@code dev.weakref} of this library may call
+   * this, and a second, different access is refused. Other code tracks handles with {@link #track}
+   * (after {@link #queue()}), or extends {@link EngineReference}.
    *
    * @param access how to read handles
    * @return the engine's queue
+   * @throws IllegalCallerException if the caller is not in {@code dev.weakref}
    * @throws IllegalStateException if another access was installed before
    */
   public static ReferenceQueue<Object> connect(HandleAccess access) {
-    TABLE.connect(Objects.requireNonNull(access, "access"));
+    Objects.requireNonNull(access, "access");
+    Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+        .getCallerClass();
+    if (caller.getModule() != Tracking.class.getModule()
+        || !caller.getPackageName().equals("dev.weakref")) {
+      throw new IllegalCallerException(caller.getName() + " called Tracking.connect, which only"
+          + " dev.weakref calls, once, to install its own handle access; other code tracks handles"
+          + " with Tracking.track or extends EngineReference");
+    }
+    TABLE.connect(access);
     return QUEUE;
   }
 
