@@ -21,7 +21,9 @@ import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import java.util.Collections
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.toList
@@ -62,6 +64,17 @@ private fun endRefToGarbage(): WeakRef<End> = End().weakRef()
 
 private fun earlyRefToGarbage(): WeakRef<Early> = Early().weakRef()
 
+/**
+ * Collects [reclaimEvents] until an [End] referent's event, included, within 30 s. Started
+ * UNDISPATCHED: the collector has registered its listener when this returns.
+ */
+private fun CoroutineScope.collectUntilEnd(): Deferred<List<ReclaimEvent>> =
+    async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+      withTimeout(30_000) {
+        reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
+      }
+    }
+
 private fun fill(wkd: WeakKeyDictionary<EntryKey, Int>, wvd: WeakValueDictionary<Int, EntryKey>, set: WeakSet<EntryKey>) {
   repeat(3) { wkd[EntryKey()] = it }
   repeat(2) { wvd[it] = EntryKey() }
@@ -73,18 +86,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
   test("every kind of reclaim appears in reclaimEvents(), with its fields") {
     collectGarbage() // what earlier tests left is reclaimed before the collector listens
     val before = System.nanoTime()
-    // UNDISPATCHED: the collector has registered its listener when async returns.
-    val collected =
-        async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
-          withTimeout(30_000) {
-            reclaimEvents()
-                .transformWhile {
-                  emit(it)
-                  it.referentKClass != End::class
-                }
-                .toList()
-          }
-        }
+    val collected = collectUntilEnd()
     val ref = refToGarbage()
     val proxy = proxyToGarbage()
     val method = methodToGarbage()
@@ -132,17 +134,7 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
     val early = earlyRefToGarbage()
     collectGarbage() // Early's event is published now, with no collector listening
     early.get() shouldBe null
-    val collected =
-        async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
-          withTimeout(30_000) {
-            reclaimEvents()
-                .transformWhile {
-                  emit(it)
-                  it.referentKClass != End::class
-                }
-                .toList()
-          }
-        }
+    val collected = collectUntilEnd()
     val end = endRefToGarbage()
     collectGarbage()
     end.get() shouldBe null // the ref kept until then: a referent is reported if a ref is alive
@@ -154,22 +146,12 @@ class ReclaimEventsFlowKotlinTest : FunSpec({
   test("two collectors each get every event from their start; closing twice is harmless") {
     val seen = Collections.synchronizedList(ArrayList<ReclaimEvent>())
     val registration = Reclaimer.addListener { seen += it }
-    val a =
-        async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
-          withTimeout(30_000) {
-            reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
-          }
-        }
+    val a = collectUntilEnd()
     // An unrelated reclaim between the two registrations, as any thread's could be: only a sees it.
     val early = earlyRefToGarbage()
     collectGarbage()
     early.get() shouldBe null
-    val b =
-        async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
-          withTimeout(30_000) {
-            reclaimEvents().transformWhile { emit(it); it.referentKClass != End::class }.toList()
-          }
-        }
+    val b = collectUntilEnd()
     val end = endRefToGarbage()
     collectGarbage()
     end.get() shouldBe null // the ref kept until then: a referent is reported if a ref is alive
