@@ -32,6 +32,7 @@ public final class CollectBarrier {
     boolean succeeded = false;
     try {
       collect(timeout, nested, gcs);
+      EngineBean.awaitRegistration(timeout.toMillis()); // a no-op once the bean is registered
       succeeded = true;
     } finally {
       if (event != null) {

@@ -24,12 +24,14 @@ import org.jspecify.annotations.Nullable;
  * package would have to be exported to everyone, putting an interface in the public API for the
  * sake of JMX. A dynamic bean is called through {@code javax.management} only, and stays here.
  *
- * <p><b>When.</b> Registered once, by the engine thread as it first starts (the engine starts on
- * the first use of a weak reference, a finalizer or a container): an operator who attaches sees
- * the bean as soon as there is an engine to watch, without the application ever calling
- * {@code stats()}; and the platform MBean server, which takes tens of milliseconds to set up, is set
- * up on the engine's thread, not on the thread that made the first reference. {@code collect()}
- * therefore returns only once the bean is registered (or given up).
+ * <p><b>When.</b> Registered once, as the engine thread first starts (the engine starts on the
+ * first use of a weak reference, a finalizer or a container): an operator who attaches sees the
+ * bean as soon as there is an engine to watch, without the application ever calling
+ * {@code stats()}. The platform MBean server, which takes a few hundred milliseconds to set up, is
+ * set up on a short-lived thread of its own, {@code weakref-jmx}, neither on the thread that made
+ * the first reference nor on the engine thread, whose first callbacks would wait for it.
+ * {@code collect()} returns only once that registration has ended (the bean registered, or given
+ * up).
  *
  * <p><b>When not.</b> Never at the cost of the engine: if the platform MBean server cannot be had,
  * or the name is taken (another copy of this library, loaded by another class loader, registered
@@ -72,22 +74,56 @@ final class EngineBean implements DynamicMBean {
 
   private EngineBean() {}
 
-  /** Registers the bean the first time it is called; engine thread only. Never throws. */
+  /** The registration under way, until a {@code collect()} has seen it end. */
+  private static volatile @Nullable Thread registering;
+
+  /**
+   * Starts the bean's registration on a thread of its own the first time it is called; engine
+   * thread only. Never throws.
+   */
   static void registerOnce() {
     if (tried) {
       return;
     }
     tried = true;
+    if ("false".equalsIgnoreCase(System.getProperty("dev.weakref.jmx"))
+        || EngineBean.class.getClassLoader() != ClassLoader.getSystemClassLoader()) {
+      return;
+    }
     try {
-      if ("false".equalsIgnoreCase(System.getProperty("dev.weakref.jmx"))
-          || EngineBean.class.getClassLoader() != ClassLoader.getSystemClassLoader()) {
-        return;
-      }
+      Thread t = Engine.newInnocuousThread("weakref-jmx", EngineBean::register);
+      registering = t;
+      t.start();
+    } catch (Throwable e) { // OutOfMemoryError: unable to create a thread; the engine does without
+      registering = null;
+    }
+  }
+
+  private static void register() {
+    try {
       ManagementFactory.getPlatformMBeanServer().registerMBean(new EngineBean(), new ObjectName(NAME));
     } catch (Throwable t) {
       // No MBean server, the name taken, a security manager saying no: the engine does without.
-    } finally {
-      RunningUserCode.afterUserCode(); // whatever setting up JMX left on the thread
+    }
+  }
+
+  /**
+   * Waits, at most {@code millis}, until a registration started by {@link #registerOnce} has ended;
+   * for {@code collect()}, so that the bean is there once a first {@code collect()} returned.
+   */
+  static void awaitRegistration(long millis) {
+    Thread t = registering;
+    if (t == null) {
+      return;
+    }
+    try {
+      t.join(Math.max(1, millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // collect() itself reports the interrupt, if it waits
+      return;
+    }
+    if (!t.isAlive()) {
+      registering = null;
     }
   }
 

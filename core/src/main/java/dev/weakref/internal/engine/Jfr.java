@@ -7,10 +7,19 @@ import org.jspecify.annotations.Nullable;
  * {@code jdk.jfr} is there: the module requires it only statically, so a run-time image or a module
  * graph without it does without the events.
  *
- * <p>On the hot path (each batch, each callback) a hook costs a static final read, then, when
- * {@code jdk.jfr} is there, the event type's {@code isEnabled()}: a constant {@code false} until a
- * recording is started. An event is begun only when it is enabled; the hooks that end one are
- * called only with what a begin returned, so never when nothing records. No hook throws.
+ * <p><b>Nothing until a recorder is up.</b> Setting up an event class costs hundreds of
+ * milliseconds (Flight Recorder's metadata, generated handlers) and a few megabytes, which every
+ * program using the library would pay, on the engine thread, before its first callback. So the
+ * event classes are not touched until this JVM's Flight Recorder has been set up (a recording
+ * started from the command line, {@code jcmd}, JMX or code): each batch and each {@code collect()}
+ * asks {@code FlightRecorder.isInitialized()} until it says yes, and the callback and failure hooks
+ * read only what they last found. A recording started while a batch runs sees that batch's
+ * callbacks from the next one on.
+ *
+ * <p>On the hot path (each batch, each callback) a hook then costs a static final read, a volatile
+ * read, then the event type's {@code isEnabled()}: a constant {@code false} until a recording
+ * enables it. An event is begun only when it is enabled; the hooks that end one are called only
+ * with what a begin returned, so never when nothing records. No hook throws.
  */
 final class Jfr {
   private Jfr() {}
@@ -24,6 +33,37 @@ final class Jfr {
       return Jfr.class.getModule().canRead(event.getModule());
     } catch (Throwable t) { // not in the image, or not resolved in this module graph
       return false;
+    }
+  }
+
+  /** Whether this JVM's Flight Recorder was found set up; once true, stays true. */
+  private static volatile boolean recorderUp;
+
+  /**
+   * Whether events can be recorded: {@code jdk.jfr} is there and the Flight Recorder is set up.
+   * Asks the recorder (a call into {@code jdk.jfr}, no event class touched) only if {@code ask}.
+   */
+  private static boolean recorderUp(boolean ask) {
+    if (recorderUp) {
+      return true;
+    }
+    if (!AVAILABLE || !ask) {
+      return false;
+    }
+    try {
+      if (Recorder.initialized()) {
+        recorderUp = true;
+      }
+    } catch (Throwable t) {
+      // Not allowed (a security manager), or no memory: no events this time.
+    }
+    return recorderUp;
+  }
+
+  /** The one place besides {@link JfrEvents} that names a {@code jdk.jfr} type; loaded on demand. */
+  private static final class Recorder {
+    static boolean initialized() {
+      return jdk.jfr.FlightRecorder.isInitialized();
     }
   }
 
@@ -48,7 +88,7 @@ final class Jfr {
   }
 
   private static @Nullable Object begin(int what) {
-    if (!AVAILABLE) {
+    if (!recorderUp(what != CALLBACK)) { // each callback reads what its batch found
       return null;
     }
     try {
@@ -87,7 +127,7 @@ final class Jfr {
 
   /** Records that {@code source} threw {@code error}, reported to the unraisable hook. */
   static void failed(Throwable error, @Nullable Object source) {
-    if (!AVAILABLE) {
+    if (!recorderUp(true)) {
       return;
     }
     try {

@@ -144,8 +144,7 @@ final class ReclaimLoop implements Runnable {
 
   @Override
   public void run() {
-    EngineBean.registerOnce(); // JMX: on the engine's first start only, off the callers' threads
-    Jfr.callbackBegin(); // loads the JFR classes now, not in the middle of the first callback
+    EngineBean.registerOnce(); // JMX: once, on a thread of its own (see EngineBean)
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
