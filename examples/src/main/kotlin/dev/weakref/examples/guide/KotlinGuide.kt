@@ -233,12 +233,13 @@ object KotlinGuide {
     // tag::launch-finalizer[]
     var image: Image? = Image("tmp.png")
     val name = image!!.name            // capture the name, never the image
-    launchFinalizer(image) {           // Finalizer<Job>; the block runs in this scope
+    val f = launchFinalizer(image) {   // Finalizer<Job>; the block runs in this scope
       delay(10)                        // e.g. a network call
       println("$name deleted")
     }
     image = null
     collectGarbage()                   // launches the block and goes on
+    println(f.alive)                   // false; "tmp.png deleted" follows
     // end::launch-finalizer[]
   }
 

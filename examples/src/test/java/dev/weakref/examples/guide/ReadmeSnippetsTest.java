@@ -68,7 +68,7 @@ final class ReadmeSnippetsTest {
     expect("kotlin:reclaim-events", "an Image was reclaimed");
     expect("kotlin:reclaim-queue", "tmp-1");
     expect("kotlin:await-reclaimed", "the image was reclaimed");
-    expect("kotlin:launch-finalizer", "tmp.png deleted");
+    expect("kotlin:launch-finalizer", "false", "tmp.png deleted");
     expect("kotlin:container-flow", "cat-64.png");
   }
 
