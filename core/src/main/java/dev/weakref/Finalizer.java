@@ -5,6 +5,8 @@ import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -134,6 +136,59 @@ public sealed interface Finalizer<R extends @Nullable Object> permits FinalizerR
   static <R extends @Nullable Object> Finalizer<R> of(
       Object obj, Function<Object[], R> func, @Nullable Object... args) {
     return FinalizerRef.of(obj, func, args);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} with {@code arg} once, after {@code obj} is
+   * reclaimed, at exit, or when {@linkplain #call() called}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, arg)}, where {@code func} returns nothing: this
+   * takes a method that returns {@code void}, such as {@code Finalizer.of(obj, System.out::println,
+   * "gone")}, which prints {@code gone}. The function receives the argument itself, not an array;
+   * {@link #peek()} shows it as the one argument.
+   *
+   * <p>Java picks this overload, not {@link #of(Object, Function, Object...)}, for an implicitly
+   * typed lambda with one argument whose body is a statement (such as {@code a -> delete(a)}); to
+   * have the array, type the parameter ({@code (Object[] a) -> …}) or pass a {@code Function}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg the argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the argument's type
+   * @return the finalizer; it stays alive even if the caller drops it
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} in one of its fields (the message names the field) or is {@code obj}, or if
+   *     {@code arg} is {@code obj}
+   */
+  static <A extends @Nullable Object> Finalizer<Void> of(
+      Object obj, Consumer<? super A> func, A arg) {
+    return FinalizerRef.of(obj, func, arg);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} with {@code arg1} and {@code arg2} once,
+   * after {@code obj} is reclaimed, at exit, or when {@linkplain #call() called}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, arg1, arg2)}, where {@code func} returns nothing,
+   * such as {@code Finalizer.of(obj, log::printf, "%s%n", "gone")}. The function receives the two
+   * arguments themselves; {@link #peek()} shows them as the arguments.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg1 the first argument passed to {@code func}; must not be {@code obj}
+   * @param arg2 the second argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the first argument's type
+   * @param <B> the second argument's type
+   * @return the finalizer; it stays alive even if the caller drops it
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} in one of its fields (the message names the field) or is {@code obj}, or if
+   *     an argument is {@code obj} (the message gives its index)
+   */
+  static <A extends @Nullable Object, B extends @Nullable Object> Finalizer<Void> of(
+      Object obj, BiConsumer<? super A, ? super B> func, A arg1, B arg2) {
+    return FinalizerRef.of(obj, func, arg1, arg2);
   }
 
   /**

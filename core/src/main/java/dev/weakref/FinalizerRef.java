@@ -18,6 +18,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -37,6 +39,8 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
   private static final byte RUNNABLE = 0;
   private static final byte CALLABLE = 1;
   private static final byte FUNCTION = 2;
+  private static final byte CONSUMER = 3;
+  private static final byte BI_CONSUMER = 4;
   private static final Object[] NO_ARGS = {};
 
   /*
@@ -77,6 +81,18 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
       Object obj, Function<Object[], R> func, @Nullable Object... args) {
     Object[] copy = args.clone();
     return create(obj, func, new Call(FUNCTION, func, func, copy), copy);
+  }
+
+  static <A extends @Nullable Object> Finalizer<Void> of(
+      Object obj, Consumer<? super A> func, A arg) {
+    Object[] args = {arg};
+    return create(obj, func, new Call(CONSUMER, func, func, args), args);
+  }
+
+  static <A extends @Nullable Object, B extends @Nullable Object> Finalizer<Void> of(
+      Object obj, BiConsumer<? super A, ? super B> func, A arg1, B arg2) {
+    Object[] args = {arg1, arg2};
+    return create(obj, func, new Call(BI_CONSUMER, func, func, args), args);
   }
 
   /**
@@ -291,6 +307,14 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
     }
     if (c.kind == CALLABLE) {
       return ((Callable<R>) c.target).call();
+    }
+    if (c.kind == CONSUMER) {
+      ((Consumer<@Nullable Object>) c.target).accept(c.args[0]);
+      return null;
+    }
+    if (c.kind == BI_CONSUMER) {
+      ((BiConsumer<@Nullable Object, @Nullable Object>) c.target).accept(c.args[0], c.args[1]);
+      return null;
     }
     return ((Function<Object[], R>) c.target).apply(c.args);
   }

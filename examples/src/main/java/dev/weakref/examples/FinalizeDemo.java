@@ -81,7 +81,7 @@ final class FinalizeDemo {
   private static void kenny() {
     System.out.println("\n>>> kenny = Thing(); weakref.finalize(kenny, print, \"You killed Kenny!\")");
     Thing kenny = new Thing();
-    Finalizer<Void> f = Weakref.finalize(kenny, () -> System.out.println("  You killed Kenny!"));
+    Finalizer<Void> f = Weakref.finalize(kenny, System.out::println, "  You killed Kenny!");
     System.out.println(f);
     kenny = null;
     System.out.println(">>> del kenny; gc.collect()");

@@ -20,6 +20,11 @@ import org.jspecify.annotations.Nullable;
  * {@code dev.weakref.engine}; this class has no state. Callbacks run on the engine thread
  * {@code weakref-reclaimer}, newest first per referent; what they throw goes to the engine's
  * unraisable hook. Needs no Kotlin at run time.
+ *
+ * <p>Meant for {@code import static dev.weakref.interop.Weakref.*}. With it, call finalizers
+ * {@link #finalizer(Object, Runnable) finalizer(obj, func)}: an unqualified {@code finalize(…)} in a
+ * class means the class's own {@code Object.finalize()}, which hides the imported one, so it does
+ * not compile ({@code Weakref.finalize(…)} qualified works too).
  */
 @NullMarked
 public final class Weakref {
@@ -118,6 +123,8 @@ public final class Weakref {
    * <p>Python: {@code weakref.finalize(obj, func)}. The finalizer stays alive without anyone holding
    * it; after reclamation {@code func} runs on the engine thread and what it throws goes to the
    * unraisable hook.
+   * Under {@code import static dev.weakref.interop.Weakref.*}, write {@link #finalizer(Object,
+   * Runnable) finalizer(obj, func)}: an unqualified {@code finalize} means {@code Object.finalize()}.
    *
    * @param obj the object whose reclamation triggers the function (not retained)
    * @param func the cleanup; must not hold {@code obj}
@@ -170,6 +177,162 @@ public final class Weakref {
   public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalize(
       Object obj, java.util.function.Function<Object[], R> func, @Nullable Object... args) {
     return dev.weakref.Finalizer.of(obj, func, args);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} with {@code arg} once: after {@code obj} is
+   * reclaimed, at JVM exit, or when called. Same as
+   * {@link dev.weakref.Finalizer#of(Object, java.util.function.Consumer, Object)}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, print, msg)}: {@code Weakref.finalize(obj,
+   * System.out::println, "msg")} prints {@code msg}. For a function that returns nothing; it gets
+   * the argument itself, not an array.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg the argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the argument's type
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if {@code arg} is {@code obj}
+   */
+  public static <A extends @Nullable Object> dev.weakref.Finalizer<Void> finalize(
+      Object obj, Consumer<? super A> func, A arg) {
+    return dev.weakref.Finalizer.of(obj, func, arg);
+  }
+
+  /**
+   * Returns a new alive finalizer that calls {@code func} with {@code arg1} and {@code arg2} once:
+   * after {@code obj} is reclaimed, at JVM exit, or when called. Same as
+   * {@link dev.weakref.Finalizer#of(Object, java.util.function.BiConsumer, Object, Object)}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, arg1, arg2)}, for a function that returns
+   * nothing; it gets the two arguments themselves.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg1 the first argument passed to {@code func}; must not be {@code obj}
+   * @param arg2 the second argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the first argument's type
+   * @param <B> the second argument's type
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if an argument is {@code obj}
+   */
+  public static <A extends @Nullable Object, B extends @Nullable Object>
+      dev.weakref.Finalizer<Void> finalize(
+          Object obj, java.util.function.BiConsumer<? super A, ? super B> func, A arg1, B arg2) {
+    return dev.weakref.Finalizer.of(obj, func, arg1, arg2);
+  }
+
+  /*
+   * finalizer(…): the same five overloads under a name a static import can use. Inside any class an
+   * unqualified finalize(…) call finds Object.finalize() first (a member hides a static import, JLS
+   * 6.4.1) and does not compile, whatever its arguments.
+   */
+
+  /**
+   * Same as {@link #finalize(Object, Runnable)}, under a name that {@code import static
+   * dev.weakref.interop.Weakref.*} makes usable: in a class, an unqualified {@code finalize(…)} means
+   * the class's own {@code Object.finalize()}, which hides the imported one, so it does not compile;
+   * {@code finalizer(obj, func)} does.
+   *
+   * <p>Python: {@code weakref.finalize(obj, func)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, or if {@code func}
+   *     holds {@code obj} (the message names the field)
+   */
+  public static dev.weakref.Finalizer<Void> finalizer(Object obj, Runnable func) {
+    return dev.weakref.Finalizer.of(obj, func);
+  }
+
+  /**
+   * Same as {@link #finalize(Object, java.util.concurrent.Callable)}, under a name a static import
+   * can use (see {@link #finalizer(Object, Runnable)}).
+   *
+   * <p>Python: {@code weakref.finalize(obj, func)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param <R> what {@code func} returns
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, or if {@code func}
+   *     holds {@code obj} (the message names the field)
+   */
+  public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalizer(
+      Object obj, java.util.concurrent.Callable<R> func) {
+    return dev.weakref.Finalizer.of(obj, func);
+  }
+
+  /**
+   * Same as {@link #finalize(Object, java.util.function.Function, Object...)}, under a name a static
+   * import can use (see {@link #finalizer(Object, Runnable)}).
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, *args)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; receives a copy of {@code args}; must not hold {@code obj}
+   * @param args the arguments, none of which may be {@code obj}
+   * @param <R> what {@code func} returns
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj}, {@code func} or the {@code args} array is
+   *     {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if an argument is {@code obj}
+   */
+  public static <R extends @Nullable Object> dev.weakref.Finalizer<R> finalizer(
+      Object obj, java.util.function.Function<Object[], R> func, @Nullable Object... args) {
+    return dev.weakref.Finalizer.of(obj, func, args);
+  }
+
+  /**
+   * Same as {@link #finalize(Object, Consumer, Object)}, under a name a static import can use (see
+   * {@link #finalizer(Object, Runnable)}): {@code finalizer(obj, System.out::println, "msg")}.
+   *
+   * <p>Python: {@code weakref.finalize(obj, print, msg)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg the argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the argument's type
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if {@code arg} is {@code obj}
+   */
+  public static <A extends @Nullable Object> dev.weakref.Finalizer<Void> finalizer(
+      Object obj, Consumer<? super A> func, A arg) {
+    return dev.weakref.Finalizer.of(obj, func, arg);
+  }
+
+  /**
+   * Same as {@link #finalize(Object, java.util.function.BiConsumer, Object, Object)}, under a name a
+   * static import can use (see {@link #finalizer(Object, Runnable)}).
+   *
+   * <p>Python: {@code weakref.finalize(obj, func, arg1, arg2)}.
+   *
+   * @param obj the object whose reclamation triggers the function (not retained)
+   * @param func the cleanup; must not hold {@code obj}
+   * @param arg1 the first argument passed to {@code func}; must not be {@code obj}
+   * @param arg2 the second argument passed to {@code func}; must not be {@code obj}
+   * @param <A> the first argument's type
+   * @param <B> the second argument's type
+   * @return the finalizer
+   * @throws NullPointerException if {@code obj} or {@code func} is {@code null}
+   * @throws IllegalArgumentException if {@code obj} is of a JDK value-based class, if {@code func}
+   *     holds {@code obj} (the message names the field), or if an argument is {@code obj}
+   */
+  public static <A extends @Nullable Object, B extends @Nullable Object>
+      dev.weakref.Finalizer<Void> finalizer(
+          Object obj, java.util.function.BiConsumer<? super A, ? super B> func, A arg1, B arg2) {
+    return dev.weakref.Finalizer.of(obj, func, arg1, arg2);
   }
 
   /* ---- Containers ---- */
