@@ -307,6 +307,13 @@ final class HandleTable {
     private boolean anyDirty;
     /** The nodes in the buckets; guarded by this. */
     int count;
+    /**
+     * The most nodes the buckets held since the last sweep; guarded by this. The table is not
+     * shrunk below what this and the count need: a steady stream of refs to fresh objects fills the
+     * table to the same size between every two collections, and shrinking it at each sweep only
+     * made every such ref pay for the rehashes of growing it back.
+     */
+    private int highWater;
 
     /** Returns the live node of {@code referent}, or null; hold the lock. */
     @Nullable Node find(Object referent, int hash) {
@@ -355,8 +362,11 @@ final class HandleTable {
       }
       cell.next = t[i];
       t[i] = cell;
-      if (++count > t.length) {
-        resize(t);
+      if (++count > highWater) {
+        highWater = count;
+        if (count > t.length) {
+          resize(t);
+        }
       }
       return cell;
     }
@@ -371,10 +381,16 @@ final class HandleTable {
       rehash(old, old.length * 2);
     }
 
-    /** Halves the table until it is at most half full again. */
+    /** Whether the table is worth shrinking: both its count and its high-water mark are low. */
+    private boolean oversized(@Nullable Node[] t) {
+      return t.length > MIN_TABLE && Math.max(count, highWater) < t.length >>> 3;
+    }
+
+    /** Halves the table until it is at most half full again, at its high-water mark. */
     private void shrink(@Nullable Node[] old) {
       int length = old.length;
-      while (length > MIN_TABLE && count < length >>> 2) {
+      int need = Math.max(count, highWater);
+      while (length > MIN_TABLE && need < length >>> 2) {
         length >>>= 1;
       }
       rehash(old, length);
@@ -460,7 +476,7 @@ final class HandleTable {
         }
         n = next;
       }
-      if (t.length > MIN_TABLE && count < t.length >>> 3) {
+      if (oversized(t)) {
         shrink(t); // a burst of referents has died: give their buckets back (no sweep may come)
       }
       return taken;
@@ -472,6 +488,7 @@ final class HandleTable {
         synchronized (this) {
           if (word == 0) {
             if (!anyDirty) {
+              settle();
               return;
             }
             anyDirty = false; // a push from here on marks it again, for the next sweep
@@ -481,10 +498,7 @@ final class HandleTable {
             word++;
           }
           if (word >= d.length) {
-            @Nullable Node[] t = table;
-            if (t.length > MIN_TABLE && count < t.length >>> 3) {
-              shrink(t); // a burst of handles has died: give its buckets back
-            }
+            settle();
             return;
           }
           long bits = d[word];
@@ -496,6 +510,18 @@ final class HandleTable {
           }
         }
       }
+    }
+
+    /**
+     * At the end of a sweep: gives back the buckets of a burst of handles that has died, once the
+     * table was oversized for a whole interval between two sweeps; hold the lock.
+     */
+    private void settle() {
+      @Nullable Node[] t = table;
+      if (oversized(t)) {
+        shrink(t);
+      }
+      highWater = count; // the next sweep looks at the peak of the interval that starts now
     }
 
     private void sweepBucket(@Nullable Node[] t, int i) {

@@ -191,11 +191,51 @@ final class HandleTableTest {
     for (int hash : hashes) {
       table.takeDead(hash); // as the engine does for each ref the collector enqueued
     }
+    // The table keeps the size it needed until a whole interval between two sweeps has passed
+    // without needing it, so that a steady stream of refs does not regrow it after every sweep.
+    table.sweep();
     table.sweep();
     assertTrue(table.capacity() <= 2 * minimum,
         "the table kept " + table.capacity() + " buckets of its peak " + peak + " (minimum "
             + minimum + ") after every referent died");
     Reference.reachabilityFence(handles);
+  }
+
+  /**
+   * Issue 19's cost per ref: a stream of refs to fresh objects fills the table to the same size
+   * between every two collections; a sweep that shrank it made every ref of the next interval pay
+   * for the rehashes of growing it back. The table keeps its size for one more interval.
+   */
+  @Test
+  void aSteadyStreamOfDroppedRefs_keepsItsBuckets_untilAWholeIntervalDidNotNeedThem() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    int minimum = table.capacity();
+    int n = 20_000;
+    List<Object> keep = new ArrayList<>();
+    addDropped(table, n, keep);
+    int peak = table.capacity();
+    assertTrue(peak >= n, "the table did not grow: " + peak);
+    Reclaimer.collect(); // clears the cells of the dropped handles
+    table.sweep();
+    assertEquals(peak, table.capacity(), "the sweep shrank the table the stream fills again");
+    addDropped(table, n, keep);
+    assertEquals(peak, table.capacity(), "the next interval's refs grew the table again");
+    Reclaimer.collect();
+    table.sweep();
+    table.sweep(); // a whole interval without refs: the buckets go back
+    assertTrue(table.capacity() <= 2 * minimum, "kept " + table.capacity() + " of " + peak);
+    Reference.reachabilityFence(keep);
+  }
+
+  /** Tracks {@code n} handles to fresh objects, which are kept, and drops the handles. */
+  private static void addDropped(HandleTable table, int n, List<Object> referents) {
+    for (int i = 0; i < n; i++) {
+      Object o = new Object();
+      referents.add(o);
+      table.add(o, System.identityHashCode(o), new WeakReference<>(o),
+          CellKind.of(Object.class, null, null));
+    }
   }
 
   @Test
