@@ -2,6 +2,7 @@ package dev.weakref.internal;
 
 import dev.weakref.CallableWeakProxy;
 import dev.weakref.WeakProxy;
+import dev.weakref.internal.engine.PerClass;
 import dev.weakref.internal.engine.ReclaimAction;
 import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
@@ -37,54 +38,6 @@ public final class ProxyClasses {
 
   /** The two proxy shapes (plain and callable) over one interface, built on demand. */
   private static final PerClass<Shape[]> ONE = new PerClass<>(type -> new Shape[2]);
-
-  /**
-   * A per-class cache whose values are of this library's classes ({@link Shape}), so that they pin
-   * this library's class loader: kept in a {@link ClassValue} (stored in the class, dying with it)
-   * for a class of this library's loader, a descendant or an unrelated one, but in a map of our own
-   * for a class of an ancestor loader (the JDK's interfaces): a value stored in such a class would
-   * pin this library's loader until JVM exit (a web application bundling it could never be
-   * collected), while our map dies with us and its keys outlive us anyway.
-   */
-  private static final class PerClass<V> {
-    private final Function<Class<?>, V> compute;
-    private final ClassValue<V> inClass;
-    private final java.util.concurrent.ConcurrentHashMap<Class<?>, V> ancestors =
-        new java.util.concurrent.ConcurrentHashMap<>();
-
-    PerClass(Function<Class<?>, V> compute) {
-      this.compute = compute;
-      this.inClass = new ClassValue<>() {
-        @Override
-        protected V computeValue(Class<?> type) {
-          return compute.apply(type);
-        }
-      };
-    }
-
-    V get(Class<?> type) {
-      V v = ancestors.get(type);
-      if (v != null) {
-        return v;
-      }
-      return isAncestorLoader(type.getClassLoader())
-          ? ancestors.computeIfAbsent(type, compute)
-          : inClass.get(type);
-    }
-
-    private static boolean isAncestorLoader(@Nullable ClassLoader loader) {
-      ClassLoader ours = ProxyClasses.class.getClassLoader();
-      if (loader == null) {
-        return ours != null; // the boot loader: an ancestor of every other
-      }
-      for (ClassLoader l = ours == null ? null : ours.getParent(); l != null; l = l.getParent()) {
-        if (l == loader) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
 
   /** Whether instances of a class are callable: implement a functional interface somewhere. */
   private static final ClassValue<Boolean> CALLABLE = new ClassValue<>() {
