@@ -155,9 +155,9 @@ public final class CollectBarrier {
     } else if (onEngineThread != null) {
       what = onEngineThread + " (collect() called from a callback on the weakref-reclaimer thread)";
     } else {
-      Object running = LOOP.running();
+      Object running = LOOP.userCode.running();
       what = running != null
-          ? "the weakref-reclaimer thread is still running " + LOOP.describeRunning(running)
+          ? "the weakref-reclaimer thread is still running " + LOOP.userCode.describeRunning(running)
               + " (its batch began " + (System.nanoTime() - LOOP.batchStarted()) / 1_000_000
               + " ms ago), and every other callback waits for it; " + LOOP.pending()
               + " dequeued references not yet processed"

@@ -87,7 +87,7 @@ final class EngineBean implements DynamicMBean {
     } catch (Throwable t) {
       // No MBean server, the name taken, a security manager saying no: the engine does without.
     } finally {
-      ReclaimLoop.afterUserCode(); // whatever setting up JMX left on the thread
+      RunningUserCode.afterUserCode(); // whatever setting up JMX left on the thread
     }
   }
 

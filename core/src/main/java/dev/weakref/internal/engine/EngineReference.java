@@ -62,7 +62,7 @@ public abstract class EngineReference<T> extends WeakReference<T> {
    */
   protected static void runningCallback(@Nullable Object callback) {
     if (Engine.isEngineThread()) {
-      Engine.loop().noteCallback(callback);
+      Engine.loop().userCode.noteCallback(callback);
     }
   }
 

@@ -324,13 +324,13 @@ public final class ReclaimEvents {
               Math.min(n, from + BATCH)));
       for (int k = 0; k < ls.size(); k++) { // no iterator to allocate
         ReclaimListener l = ls.get(k);
-        Engine.LOOP.userCodeStarting(l, null); // named for the watchdog, as a callback is
+        Engine.LOOP.userCode.userCodeStarting(l, null); // named for the watchdog, as a callback is
         try {
           l.onReclaimBatch(batch);
         } catch (Throwable t) {
           Unraisable.report(t, l);
         } finally {
-          Engine.LOOP.finishedRunning(); // a listener, like a callback, leaves nothing on the thread
+          Engine.LOOP.userCode.finishedRunning(); // a listener, like a callback, leaves nothing on the thread
         }
       }
     }

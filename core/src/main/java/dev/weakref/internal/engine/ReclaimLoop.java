@@ -41,10 +41,8 @@ import org.jspecify.annotations.Nullable;
  * whether the engine is busy or idle. So a thread is started at most every {@link #HANDOVER_MS} ms
  * plus once per {@code collect()}, never per callback.
  *
- * <p><b>What a callback that runs long is told by.</b> The loop counts each run of user code it
- * starts and names what runs ({@link #userCodeStarting}), with plain stores, and sets a volatile
- * {@code busy} for the batches that run user code: the {@link Watchdog} samples these to report a
- * run that lasts too long, and {@link #describeRunning} names it there and in collect()'s timeout.
+ * <p><b>What a callback that runs long is told by.</b> The loop tells {@link RunningUserCode} each
+ * run of user code it starts and finishes; the {@link Watchdog} and collect()'s timeout read it.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
@@ -84,8 +82,6 @@ final class ReclaimLoop implements Runnable {
   private @Nullable Sentinel sentinels;
   /** How many collect() calls made by callbacks are running on this thread, one inside the other. */
   private int nested;
-  /** Whether user code (a callback, an engine reference, a listener) ran on the current thread. */
-  private boolean userCodeRan;
   /** System.nanoTime() of the batch in which user code first ran on the current thread. */
   private long userCodeSince;
 
@@ -94,188 +90,35 @@ final class ReclaimLoop implements Runnable {
   /** Test seam: how many batch growths past BATCH_MAX are still to fail the same way. */
   static final AtomicInteger growthFaults = new AtomicInteger();
 
+  /** What user code runs on this loop's thread: for the watchdog, JFR, the stats and collect(). */
+  final RunningUserCode userCode = new RunningUserCode();
+
   /*
-   * Written by the engine thread only, with opaque stores (no fence: these are paid per callback);
+   * Written by the engine thread only, with opaque stores (no fence: these are paid per reference);
    * read by stats() and collect()'s diagnosis through the accessors below, which may lag a little.
    * System.nanoTime() is taken once per batch, not per callback: on a virtualized clock it costs
    * about 50 ns, as much as a whole finalizer run.
    */
-  private long callbacksRun;
   private int pending;
-  private @Nullable Object running;
-  /** The action running {@link #running} (a tracked handle's), else null; for describeRunning. */
-  private @Nullable ReclaimAction runningAction;
-  /** The user function that {@link #running} runs, when its code told us (noteCallback). */
-  private @Nullable Object runningCallback;
-  /** How many runs of user code (callbacks, engine references, tasks, listeners) were started. */
-  private long userCodeStarts;
   private volatile long batchStarted;
-  /**
-   * Set (before the first user code of a batch) until the batch is done: the engine's half of the
-   * watchdog's hand-shake, see {@link Watchdog}.
-   */
-  private volatile boolean busy;
-  /** Whether this batch set {@link #busy}; engine thread only. */
-  private boolean watchArmed;
-  /*
-   * What running, runningAction and runningCallback go back to when user code finishes: null, or
-   * inside a collect() called by a callback, that callback's (saved by collectNested).
-   */
-  private @Nullable Object outerRunning;
-  private @Nullable ReclaimAction outerAction;
-  private @Nullable Object outerCallback;
-  private static final VarHandle CALLBACKS_RUN =
-      VarHandles.field(MethodHandles.lookup(), "callbacksRun", long.class);
   private static final VarHandle PENDING =
       VarHandles.field(MethodHandles.lookup(), "pending", int.class);
-  private static final VarHandle RUNNING =
-      VarHandles.field(MethodHandles.lookup(), "running", Object.class);
-  private static final VarHandle RUNNING_ACTION =
-      VarHandles.field(MethodHandles.lookup(), "runningAction", ReclaimAction.class);
-  private static final VarHandle RUNNING_CALLBACK =
-      VarHandles.field(MethodHandles.lookup(), "runningCallback", Object.class);
-  private static final VarHandle USER_CODE_STARTS =
-      VarHandles.field(MethodHandles.lookup(), "userCodeStarts", long.class);
 
+  /** How many callbacks were started: see {@link RunningUserCode#callbacksRun()}. */
   long callbacksRun() {
-    return (long) CALLBACKS_RUN.getOpaque(this);
+    return userCode.callbacksRun();
   }
 
   int pending() {
     return (int) PENDING.getOpaque(this);
   }
 
-  @Nullable Object running() {
-    return RUNNING.getOpaque(this);
-  }
-
   long batchStarted() {
     return batchStarted;
   }
 
-  /** How many runs of user code were started; the watchdog's clock-free way to tell runs apart. */
-  long userCodeStarts() {
-    return (long) USER_CODE_STARTS.getOpaque(this);
-  }
-
-  /** Whether the engine is in a batch that runs user code: see {@link Watchdog}. */
-  boolean busy() {
-    return busy;
-  }
-
-  /**
-   * Names the user code that runs {@code running} (a value of {@link #running()}): the callback's
-   * class and the ref, finalizer or listener; for the watchdog and collect()'s timeout message. Reads
-   * what the engine thread wrote without synchronizing: a diagnosis, which may lag a little.
-   */
-  String describeRunning(Object running) {
-    Object callback = RUNNING_CALLBACK.getOpaque(this);
-    ReclaimAction action = (ReclaimAction) RUNNING_ACTION.getOpaque(this);
-    if (callback == null && action != null) {
-      try {
-        callback = action.callbackOf(running);
-      } catch (Throwable t) {
-        callback = null; // a diagnosis must not fail
-      }
-    }
-    if (callback != null && callback != running) {
-      return "the callback " + name(callback) + " of " + Unraisable.safeToString(running);
-    }
-    return (running instanceof dev.weakref.engine.ReclaimListener ? "the listener " : "the callback ")
-        + name(running);
-  }
-
-  /** The class of {@code o}, and its {@code toString()} if it has its own. */
-  private static String name(Object o) {
-    String name = o.getClass().getName();
-    try {
-      if (o.getClass().getMethod("toString").getDeclaringClass() == Object.class) {
-        return name;
-      }
-    } catch (Throwable t) {
-      return name;
-    }
-    return name + " (" + Unraisable.safeToString(o) + ")";
-  }
-
-  /**
-   * Names the user function that the engine reference running now is about to call (a finalizer's
-   * function, a container's listener), for {@link #describeRunning}; engine thread only.
-   */
-  void noteCallback(@Nullable Object callback) {
-    RUNNING_CALLBACK.setOpaque(this, callback);
-  }
-
   private void setPending(int n) {
     PENDING.setOpaque(this, n);
-  }
-
-  /**
-   * Counts a callback and names it as running; engine thread only.
-   *
-   * @return its Flight Recorder event, for {@link #finishedRunning(Object, Object)}; {@code null}
-   *     unless recorded
-   */
-  private @Nullable Object starting(Object what, @Nullable ReclaimAction action) {
-    CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
-    userCodeStarting(what, action);
-    return Jfr.callbackBegin();
-  }
-
-  /**
-   * Names user code as running and counts its start for the watchdog, which the first user code of
-   * a batch starts if none runs; engine thread only. Plain stores but for the first of a batch.
-   */
-  void userCodeStarting(Object what, @Nullable ReclaimAction action) {
-    if (!watchArmed) {
-      watchArmed = true;
-      busy = true; // before the watchdog's state is read: see Watchdog
-      Watchdog.ensureWatching(this);
-    }
-    RUNNING_ACTION.setOpaque(this, action);
-    RUNNING_CALLBACK.setOpaque(this, (Object) null);
-    RUNNING.setOpaque(this, what);
-    USER_CODE_STARTS.setOpaque(this, userCodeStarts + 1);
-    userCodeRan = true;
-  }
-
-  /** User code named by {@link #userCodeStarting} is done: what ran before it runs again. */
-  void finishedRunning() {
-    RUNNING.setOpaque(this, outerRunning);
-    RUNNING_ACTION.setOpaque(this, outerAction);
-    RUNNING_CALLBACK.setOpaque(this, outerCallback);
-    afterUserCode();
-  }
-
-  /** {@link #finishedRunning()} for a callback {@link #starting} began: ends its JFR event. */
-  private void finishedRunning(@Nullable Object event, Object what) {
-    finishedRunning();
-    if (event != null) {
-      Jfr.callbackEnd(event, what);
-    }
-  }
-
-  /** The batch is over: the watchdog may leave once it sees that; engine thread only. */
-  private void batchDone() {
-    if (watchArmed) {
-      watchArmed = false;
-      busy = false;
-    }
-  }
-
-  /**
-   * Takes back from user code what it may have left on the thread: the interrupt status (the next
-   * callback would get an InterruptedException) and the context class loader (it would be pinned).
-   * A field read and a volatile read when nothing was left.
-   */
-  static void afterUserCode() {
-    Thread self = Thread.currentThread();
-    if (self.isInterrupted()) {
-      Thread.interrupted();
-    }
-    if (self.getContextClassLoader() != null) {
-      self.setContextClassLoader(null);
-    }
   }
 
   /**
@@ -311,7 +154,7 @@ final class ReclaimLoop implements Runnable {
       } catch (Throwable t) {
         Unraisable.report(t, this);
       } finally {
-        batchDone();
+        userCode.batchDone();
       }
     }
   }
@@ -329,26 +172,26 @@ final class ReclaimLoop implements Runnable {
     if (sentinels != null) {
       r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
       if (r == null) {
-        if (userCodeRan && Engine.handOver()) {
+        if (userCode.ran && Engine.handOver()) {
           return false; // the new thread signals them once this one has ended, as below
         }
         signalSentinels();
         return true;
       }
-    } else if (userCodeRan || canary == null) {
+    } else if (userCode.ran || canary == null) {
       long wait = canary == null ? RETRY_MS : HANDOVER_MS;
-      if (userCodeRan) {
+      if (userCode.ran) {
         wait = Math.min(wait, HANDOVER_MS - (System.nanoTime() - userCodeSince) / 1_000_000);
       }
       r = queue.remove(Math.max(1, wait));
       if (r == null) {
-        return !(userCodeRan && handOverDue() && Engine.handOver());
+        return !(userCode.ran && handOverDue() && Engine.handOver());
       }
     } else {
       r = queue.remove();
     }
     Object event = Jfr.batchBegin(); // null unless a Flight Recorder recording wants it
-    long callbacksBefore = callbacksRun;
+    long callbacksBefore = userCode.callbacksRun();
     int references = 0;
     try {
       fill(r, collectors.get() == 0 ? BATCH_MAX : Integer.MAX_VALUE);
@@ -369,20 +212,20 @@ final class ReclaimLoop implements Runnable {
     runBatchEnd();
     ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
     if (ReclaimEvents.takeListenersRan()) {
-      userCodeRan = true; // a listener is user code too: see the handover in the class comment
+      userCode.ran = true; // a listener is user code too: see the handover in the class comment
     }
     if (event != null) {
-      Jfr.batchEnd(event, references, callbacksRun - callbacksBefore);
+      Jfr.batchEnd(event, references, userCode.callbacksRun() - callbacksBefore);
     }
-    if (userCodeRan && userCodeSince == 0) {
+    if (userCode.ran && userCodeSince == 0) {
       userCodeSince = batchStarted | 1; // never 0
     }
     if (drained && sentinels != null) {
-      if (userCodeRan && Engine.handOver()) {
+      if (userCode.ran && Engine.handOver()) {
         return false; // the new thread signals them once this one has ended: see the class comment
       }
       signalSentinels();
-    } else if (userCodeRan && handOverDue() && Engine.handOver()) {
+    } else if (userCode.ran && handOverDue() && Engine.handOver()) {
       return false;
     }
     return true;
@@ -404,7 +247,7 @@ final class ReclaimLoop implements Runnable {
 
   /** Resets the per-thread state before the work goes to a fresh thread; engine thread only. */
   void handingOver() {
-    userCodeRan = false;
+    userCode.ran = false;
     userCodeSince = 0;
   }
 
@@ -463,13 +306,13 @@ final class ReclaimLoop implements Runnable {
         continue; // taken by an outer run of this loop, whose task called collect()
       }
       batchEnd.set(i, null);
-      userCodeStarting(task, null);
+      userCode.userCodeStarting(task, null);
       try {
         task.run(); // tells its own listeners' failures to the hook: this catches a bug of ours
       } catch (Throwable t) {
         Unraisable.report(t, task);
       }
-      finishedRunning();
+      userCode.finishedRunning();
     }
     batchEnd.clear();
   }
@@ -504,13 +347,7 @@ final class ReclaimLoop implements Runnable {
     }
     nested++;
     collectorWaiting();
-    // The callback that called this one runs again once each callback run here is done.
-    Object savedRunning = outerRunning;
-    ReclaimAction savedAction = outerAction;
-    Object savedCallback = outerCallback;
-    outerRunning = running;
-    outerAction = runningAction;
-    outerCallback = runningCallback;
+    RunningUserCode.Outer outer = userCode.nestedCollectStarting();
     try {
       System.gc();
       gcsForced[0]++;
@@ -547,9 +384,7 @@ final class ReclaimLoop implements Runnable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("collect() interrupted", e);
     } finally {
-      outerRunning = savedRunning;
-      outerAction = savedAction;
-      outerCallback = savedCallback;
+      userCode.nestedCollectDone(outer);
       collectorDone();
       nested--;
     }
@@ -573,13 +408,13 @@ final class ReclaimLoop implements Runnable {
     } else if (ref instanceof Cell cell) {
       table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {
-      Object event = starting(engineRef, null);
+      Object event = userCode.callbackStarting(engineRef, null);
       try {
         engineRef.runReclaimed();
       } catch (Throwable t) {
         Unraisable.report(t, engineRef);
       } finally {
-        finishedRunning(event, engineRef);
+        userCode.callbackFinished(event, engineRef);
       }
     } else if (ref instanceof Sentinel sentinel) {
       sentinel.taken = true;
@@ -587,54 +422,7 @@ final class ReclaimLoop implements Runnable {
       sentinels = sentinel;
     } else {
       // What is left is a tracked handle's reference (see HandleAccess): its referent is gone.
-      reclaim(table.takeDead(table.access().referentHash(ref)));
+      ReferentCallbacks.run(table.takeDead(table.access().referentHash(ref)), userCode);
     }
-  }
-
-  /** Reclaims the referents whose nodes {@link HandleTable#takeDead} took, in turn. */
-  private void reclaim(@Nullable Node taken) {
-    for (Node n = taken; n != null; ) {
-      Node next = n.next;
-      n.next = null;
-      if (n instanceof Group g) {
-        reclaim(g.members, g.hash);
-      } else {
-        reclaim((Cell) n, n.hash);
-      }
-      n = next;
-    }
-  }
-
-  /**
-   * Runs the callbacks of the handles of one reclaimed referent still alive, newest registration
-   * first, then reports it if any was.
-   *
-   * @param cells the referent's cells, linked through {@code next} (a lone cell's is null)
-   */
-  private void reclaim(@Nullable Cell cells, int hash) {
-    int fired = 0;
-    Class<?> type = null;
-    for (Node n = cells; n != null; n = n.next) {
-      Cell c = (Cell) n;
-      Object handle = c.get();
-      if (handle == null) {
-        continue; // dropped: never fires
-      }
-      type = c.kind.type;
-      ReclaimAction action = c.kind.action;
-      if (action == null) {
-        continue;
-      }
-      fired++;
-      Object event = starting(handle, action);
-      try {
-        action.reclaimed(handle);
-      } catch (Throwable t) {
-        Unraisable.report(t, handle);
-      } finally {
-        finishedRunning(event, handle);
-      }
-    }
-    ReclaimEvents.referentReclaimed(type, hash, fired);
   }
 }

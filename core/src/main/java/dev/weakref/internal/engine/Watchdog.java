@@ -11,13 +11,13 @@ import java.util.concurrent.locks.LockSupport;
  * longer than a bound, once per run, to the unraisable hook with the engine thread's stack.
  *
  * <p><b>No cost per callback, no thread while the engine is idle.</b> The engine takes no time stamp
- * per callback: it already counts the user code it starts ({@link ReclaimLoop#userCodeStarts()})
- * and names what runs ({@link ReclaimLoop#running()}). The daemon thread {@code weakref-watchdog}
+ * per callback: it already counts the user code it starts ({@link RunningUserCode#userCodeStarts()})
+ * and names what runs ({@link RunningUserCode#running()}). The daemon thread {@code weakref-watchdog}
  * samples both every quarter of the bound (at most every second): the same run seen for the whole
  * bound has run at least that long. The engine starts the thread at the first user code of a batch
  * when none is running; the thread ends once the engine has run no user code for a whole sample
  * period and is between batches, so it pins nothing (class loader, thread-locals) while the engine
- * idles. The hand-shake, Dekker-style on two volatiles: the engine writes {@link ReclaimLoop}'s
+ * idles. The hand-shake, Dekker-style on two volatiles: the engine writes {@link RunningUserCode}'s
  * {@code busy} then reads {@link #state}; the thread writes {@code state = NONE} then reads
  * {@code busy}. One of the two sees the other's write, so a batch either finds no watchdog (and
  * starts one) or keeps the leaving one alive; both then race on one CAS, so at most one runs.
@@ -50,10 +50,10 @@ final class Watchdog implements Runnable {
 
   private static final AtomicLong REPORTED = new AtomicLong();
 
-  private final ReclaimLoop loop;
+  private final RunningUserCode userCode;
 
-  private Watchdog(ReclaimLoop loop) {
-    this.loop = loop;
+  private Watchdog(RunningUserCode userCode) {
+    this.userCode = userCode;
   }
 
   /** How many runs of user code were reported as running too long. */
@@ -78,12 +78,12 @@ final class Watchdog implements Runnable {
    * From the engine thread, after it set {@code busy}: starts a watchdog unless one runs or the
    * watchdog is off. A volatile read when one runs.
    */
-  static void ensureWatching(ReclaimLoop loop) {
+  static void ensureWatching(RunningUserCode userCode) {
     if (state == RUNNING || boundMillis() <= 0 || !STATE.compareAndSet(NONE, RUNNING)) {
       return;
     }
     try {
-      newThread(new Watchdog(loop)).start();
+      newThread(new Watchdog(userCode)).start();
     } catch (Throwable e) { // OutOfMemoryError: unable to create a thread; the next batch retries
       state = NONE;
     }
@@ -96,7 +96,7 @@ final class Watchdog implements Runnable {
 
   @Override
   public void run() {
-    long seenStarts = loop.userCodeStarts();
+    long seenStarts = userCode.userCodeStarts();
     long seenSince = System.nanoTime(); // when the run counted seenStarts was first seen
     long reportedStarts = -1;
     boolean quiet = false; // whether the last sample saw no user code running or started
@@ -105,8 +105,8 @@ final class Watchdog implements Runnable {
       long period = Math.max(1, Math.min(MAX_PERIOD_MILLIS, (bound <= 0 ? DEFAULT_MILLIS : bound) / 4));
       LockSupport.parkNanos(period * 1_000_000);
       long now = System.nanoTime();
-      long starts = loop.userCodeStarts();
-      Object running = loop.running();
+      long starts = userCode.userCodeStarts();
+      Object running = userCode.running();
       if (starts != seenStarts) {
         seenStarts = starts;
         seenSince = now;
@@ -121,13 +121,13 @@ final class Watchdog implements Runnable {
         }
         continue;
       }
-      if (!quiet || loop.busy()) {
-        quiet = !loop.busy();
+      if (!quiet || userCode.busy()) {
+        quiet = !userCode.busy();
         continue;
       }
       // Nothing ran for a whole period and the engine is between batches: leave (see the hand-shake).
       state = NONE;
-      if (loop.busy() && STATE.compareAndSet(NONE, RUNNING)) {
+      if (userCode.busy() && STATE.compareAndSet(NONE, RUNNING)) {
         quiet = false;
         continue;
       }
@@ -143,16 +143,16 @@ final class Watchdog implements Runnable {
     } catch (SecurityException denied) {
       stack = new StackTraceElement[0];
     }
-    if (loop.running() != running || loop.userCodeStarts() != starts) {
+    if (userCode.running() != running || userCode.userCodeStarts() != starts) {
       return; // it ended while the stack was taken: the stack would be someone else's
     }
     REPORTED.incrementAndGet();
-    SlowCallbackException e = new SlowCallbackException(loop.describeRunning(running)
+    SlowCallbackException e = new SlowCallbackException(userCode.describeRunning(running)
         + " has run for more than " + millis + " ms on the weakref-reclaimer thread (bound: "
         + PROPERTY + "=" + boundMillis() + "); every other callback, finalizer and container"
         + " clean-up waits for it. Its stack is this exception's.");
     e.setStackTrace(stack);
     Unraisable.tell(e, running); // the source: the ref, finalizer, entry or listener running
-    ReclaimLoop.afterUserCode(); // the hook is user code: it leaves nothing on this thread
+    RunningUserCode.afterUserCode(); // the hook is user code: it leaves nothing on this thread
   }
 }
