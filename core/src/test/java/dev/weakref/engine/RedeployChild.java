@@ -50,18 +50,22 @@ public final class RedeployChild implements Runnable {
   }
 
   /**
-   * With the library of the child's own class path now: three times, a ref's callback and a
-   * finalizer run through a thread started on demand, which then ends again once both are gone.
+   * With the library of the child's own class path now: three times, a ref's callback, a finalizer
+   * and a dictionary's reclaim listener run through a thread started on demand, which then ends
+   * again once they are gone.
    */
   private static void restarts() throws InterruptedException {
     int ran = 0;
     int stops = 0;
     for (int i = 0; i < 3; i++) {
-      int before = CALLBACKS.get() + FINALIZERS.get();
-      WeakRef<Object> ref = registerAndDrop();
+      int before = ran();
+      WeakKeyDictionary<Object, String> dict = new WeakKeyDictionary<>();
+      dict.onReclaim(v -> ENTRIES.incrementAndGet());
+      WeakRef<Object> ref = registerAndDrop(dict);
       Reclaimer.collect();
-      ran += CALLBACKS.get() + FINALIZERS.get() - before;
+      ran += ran() - before;
       ref = null; // the engine has nothing left to do
+      dict = null;
       for (int gcs = 0; !engineThreads().isEmpty() && gcs < 1000; gcs++) {
         System.gc();
         Thread.sleep(10); // sleep-ok: lets the engine thread end between collections, bounded
@@ -70,12 +74,47 @@ public final class RedeployChild implements Runnable {
         stops++;
       }
     }
-    System.out.println("restarts: ran " + ran + " of 6, stopped " + stops + " of 3");
+    System.out.println("restarts: ran " + ran + " of 9, stopped " + stops + " of 3");
+    race();
   }
 
-  private static WeakRef<Object> registerAndDrop() {
+  /**
+   * Registrations racing the engine thread's end: after each round's work is done, one or two
+   * collections let the thread unpin its token and see it cleared, while this thread registers
+   * the next round at once, so that a registration finds the thread ending, deciding to end, or
+   * ended. Every callback, finalizer and listener must run once all the same.
+   */
+  private static void race() {
+    WeakKeyDictionary<Object, String> dict = new WeakKeyDictionary<>();
+    dict.onReclaim(v -> ENTRIES.incrementAndGet());
+    int before = ran();
+    int rounds = 100;
+    int ended = 0;
+    for (int i = 0; i < rounds; i++) {
+      if (!threadNamed("weakref-reclaimer")) {
+        ended++;
+      }
+      WeakRef<Object> ref = registerAndDrop(dict);
+      Reclaimer.collect();
+      java.lang.ref.Reference.reachabilityFence(ref);
+      System.gc(); // the engine unpins after its batch; a second collection clears its token
+      if (i % 2 == 0) {
+        System.gc();
+      }
+    }
+    Reclaimer.collect();
+    System.out.println("race: ran " + (ran() - before) + " of " + 3 * rounds);
+    System.out.println("race rounds that found the engine thread ended: " + ended);
+  }
+
+  private static WeakRef<Object> registerAndDrop(WeakKeyDictionary<Object, String> dict) {
     Finalizer.of(new Object(), RedeployChild::countFinalizer);
+    dict.put(new Object(), "dropped");
     return new WeakRef<>(new Object(), r -> CALLBACKS.incrementAndGet());
+  }
+
+  private static int ran() {
+    return CALLBACKS.get() + FINALIZERS.get() + ENTRIES.get();
   }
 
   static String hooks() {
@@ -110,6 +149,7 @@ public final class RedeployChild implements Runnable {
 
   static final AtomicInteger CALLBACKS = new AtomicInteger();
   static final AtomicInteger FINALIZERS = new AtomicInteger();
+  static final AtomicInteger ENTRIES = new AtomicInteger();
 
   /** The application: runs in the web application loader's copy, with its copy of the library. */
   @Override
@@ -172,6 +212,15 @@ public final class RedeployChild implements Runnable {
     listening.close();
     // a, b, c, d and the proxy's target die here; so do the containers' entries.
     java.lang.ref.Reference.reachabilityFence(a);
+  }
+
+  private static boolean threadNamed(String name) {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals(name) && t.isAlive()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The live threads named like the engine's ({@code weakref-reclaimer}, {@code weakref-watchdog}). */
