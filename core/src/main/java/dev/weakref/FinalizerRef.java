@@ -112,8 +112,8 @@ final class FinalizerRef<R extends @Nullable Object> extends AbstractFinalizer
     Objects.requireNonNull(func, "finalizer function is null");
     Captures.requireNotHeldByFinalizer(obj, func, args);
     FinalizerRef<R> f = new FinalizerRef<>(obj, Objects.requireNonNull(fn));
-    FinalizerExitHook.ensureRegistered();
-    LiveFinalizers.add(f);
+    LiveFinalizers.add(f); // registers the exit hook if it is not
+
     // The object must outlive the linking: reclaimed before, the finalizer could fire unlinked.
     Reference.reachabilityFence(obj);
     return f;

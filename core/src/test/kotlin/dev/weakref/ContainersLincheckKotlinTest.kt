@@ -139,6 +139,16 @@ class ContainersLincheckKotlinTest : FunSpec({
   // Model checking takes about 20 s a case on 2 idle cores, and ten times that when the cores are
   // shared with other builds: kotest's default 10-minute bound per context then cuts it off.
   timeout = 30 * 60 * 1000L
+  // Keeps the engine thread running for the whole spec. A map's first entry takes the engine's
+  // token, which starts a thread if the last one ended for want of work; started inside a
+  // model-checked operation, that thread would be scheduled by Lincheck, and the run hangs. A
+  // tracked ref to an object held here keeps the engine pinned (see Engine), outside any scenario.
+  val engineAnchor = Any()
+  val engineKeeper = WeakRef(engineAnchor)
+  afterSpec {
+    java.lang.ref.Reference.reachabilityFence(engineAnchor)
+    java.lang.ref.Reference.reachabilityFence(engineKeeper)
+  }
   fun options(threads: Int) = StressOptions()
       .iterations(4)
       .invocationsPerIteration(100)

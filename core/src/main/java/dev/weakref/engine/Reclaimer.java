@@ -217,9 +217,11 @@ public final class Reclaimer {
   }
 
   /**
-   * Returns whether the engine thread is running. It always should be: callbacks cannot kill it.
+   * Returns whether the engine is sound: its thread is running, or it ended because nothing needed
+   * it (no tracked referent, live finalizer, container entry, listener or waiting {@code collect()})
+   * and starts again on the next registration. It always should be: callbacks cannot kill it.
    *
-   * @return whether {@code weakref-reclaimer} is alive
+   * @return whether {@code weakref-reclaimer} is alive or idle
    */
   public static boolean isAlive() {
     return Engine.isAlive();

@@ -1,10 +1,12 @@
 package dev.weakref.internal;
 
+import dev.weakref.internal.engine.Engine;
 import dev.weakref.internal.engine.ReclaimEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal: the one shutdown hook of the finalizers, CPython's {@code finalize._exitfunc}. It runs
@@ -12,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  * create finalizers; then no function runs any more, and it waits for those that other threads were
  * running when the exit began.
  *
- * <p>Registered when the first finalizer is made ({@link #ensureRegistered()}), on a thread named
- * {@code weakref-atexit}.
+ * <p>Registered, on a thread named {@code weakref-atexit}, while a finalizer is alive: when one is
+ * made and the hook is not registered ({@link LiveFinalizers#add}), and removed by the engine thread
+ * as it ends for want of work with no finalizer alive ({@link #removeIfUnused}), so that the JVM's
+ * list of hooks does not pin this library's class loader.
  */
 public final class FinalizerExitHook {
 
@@ -28,11 +32,6 @@ public final class FinalizerExitHook {
   private static volatile boolean inFlightWaitTimedOut;
 
   private FinalizerExitHook() {}
-
-  /** Registers the shutdown hook if this is the first finalizer; cheap after that. */
-  public static void ensureRegistered() {
-    Registration.ensure();
-  }
 
   /**
    * Returns whether the exit run has finished: no finalizer function may run any more (Python's
@@ -148,36 +147,60 @@ public final class FinalizerExitHook {
     return EXIT_DONE.await(millis, TimeUnit.MILLISECONDS);
   }
 
-  /** Registers the one shutdown hook when first used: class initialization runs once. */
-  private static final class Registration {
-    static {
-      // In the root thread group, as the engine thread: the caller's group may be destroyed before
-      // exit (Maven's exec:java does that), and a hook thread in a destroyed group never starts.
-      ThreadGroup group = Thread.currentThread().getThreadGroup();
-      while (group.getParent() != null) {
-        group = group.getParent();
+  /** The registered hook thread, or {@code null} while none is; guarded by LiveFinalizers.LOCK. */
+  private static @Nullable Thread hook;
+
+  /**
+   * Registers the hook if it is not; under {@code LiveFinalizers.LOCK}, as a finalizer is added. The
+   * first time, also has the engine remove it when its thread ends for want of work.
+   */
+  static void registerLocked() {
+    if (hook != null || exitStarted) {
+      return;
+    }
+    // In the root thread group, as the engine thread: the caller's group may be destroyed before
+    // exit (Maven's exec:java does that), and a hook thread in a destroyed group never starts.
+    ThreadGroup group = Thread.currentThread().getThreadGroup();
+    while (group.getParent() != null) {
+      group = group.getParent();
+    }
+    Thread t = newHookThread(group);
+    t.setContextClassLoader(null);
+    try {
+      Runtime.getRuntime().addShutdownHook(t);
+      hook = t;
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is already exiting: Python's atexit would not run a late registration either.
+    }
+    Engine.onStop(FinalizerExitHook::removeIfUnused);
+  }
+
+  /**
+   * Removes the hook once no finalizer is alive: the JVM's hook list would otherwise pin the class
+   * loader of this library (a redeployed web application) until exit. Run by the engine thread as
+   * it ends for want of work, which it does only once no finalizer is alive; a finalizer made
+   * meanwhile registers the hook again, under the same lock.
+   */
+  static void removeIfUnused() {
+    synchronized (LiveFinalizers.LOCK) {
+      Thread t = hook;
+      if (t == null || LiveFinalizers.liveLocked() > 0) {
+        return;
       }
-      Thread hook = newHookThread(group);
-      hook.setContextClassLoader(null);
       try {
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().removeShutdownHook(t);
+        hook = null;
       } catch (IllegalStateException shuttingDown) {
-        // The JVM is already exiting: Python's atexit would not run a late registration either.
+        // The JVM began to exit: the hook runs (it finds nothing to do). It cannot be removed now.
       }
     }
+  }
 
-    private Registration() {}
-
-    /** Created privileged, so it inherits no access-control context of application frames. */
-    @SuppressWarnings("removal")
-    private static Thread newHookThread(ThreadGroup group) {
-      return java.security.AccessController.doPrivileged(
-          (java.security.PrivilegedAction<Thread>) () ->
-              new Thread(group, FinalizerExitHook::runAtExit, "weakref-atexit", 0, false));
-    }
-
-    static void ensure() {
-      // Nothing: calling this initializes the class, which registers the hook once.
-    }
+  /** Created privileged, so it inherits no access-control context of application frames. */
+  @SuppressWarnings("removal")
+  private static Thread newHookThread(ThreadGroup group) {
+    return java.security.AccessController.doPrivileged(
+        (java.security.PrivilegedAction<Thread>) () ->
+            new Thread(group, FinalizerExitHook::runAtExit, "weakref-atexit", 0, false));
   }
 }

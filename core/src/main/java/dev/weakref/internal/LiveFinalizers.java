@@ -1,5 +1,6 @@
 package dev.weakref.internal;
 
+import dev.weakref.internal.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -26,6 +27,13 @@ public final class LiveFinalizers {
   static final Object LOCK = new Object();
   private static @Nullable Chunk newest; // guarded by LOCK
   private static long registrations; // guarded by LOCK; tells the exit hook to select again
+  private static int live; // guarded by LOCK: finalizers linked in the chunks
+  /**
+   * The engine's token while a finalizer is linked (see {@code Engine}): a finalizer stays linked
+   * until its run has finished, so one on the engine's queue keeps the engine thread. Guarded by
+   * LOCK; costs the finalizers nothing each.
+   */
+  private static @Nullable Object engineToken;
 
   private LiveFinalizers() {}
 
@@ -49,6 +57,9 @@ public final class LiveFinalizers {
    */
   public static void add(AbstractFinalizer f) {
     synchronized (LOCK) {
+      if (engineToken == null) {
+        engineToken = Engine.token(); // first: if it throws (no thread), nothing has changed
+      }
       Chunk c = newest;
       if (c == null || c.used == CHUNK_SIZE) {
         if (c != null && c.live <= CHUNK_SIZE / 2) {
@@ -67,6 +78,8 @@ public final class LiveFinalizers {
       f.chunk = c;
       f.index = (short) i;
       registrations++;
+      live++;
+      FinalizerExitHook.registerLocked();
     }
   }
 
@@ -95,6 +108,11 @@ public final class LiveFinalizers {
         LOCK.notifyAll(); // the exit hook may be waiting for this run
       }
     }
+  }
+
+  /** The number of finalizers linked here: the exit hook is needed while it is not 0. */
+  static int liveLocked() {
+    return live;
   }
 
   /** The number of finalizers ever added: a change tells the exit hook to select again. */
@@ -146,6 +164,9 @@ public final class LiveFinalizers {
       return;
     }
     f.chunk = null;
+    if (--live == 0) {
+      engineToken = null; // the engine thread may end: see Engine
+    }
     c.finalizers[f.index] = null;
     c.live--;
     if (c == newest) {

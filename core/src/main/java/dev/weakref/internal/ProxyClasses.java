@@ -2,6 +2,7 @@ package dev.weakref.internal;
 
 import dev.weakref.CallableWeakProxy;
 import dev.weakref.WeakProxy;
+import dev.weakref.internal.engine.PerClass;
 import dev.weakref.internal.engine.ReclaimAction;
 import dev.weakref.internal.engine.Tracking;
 import java.lang.annotation.Annotation;
@@ -27,24 +28,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Everything cached here lives in {@link ClassValue}s, whose values are stored in the class they
  * describe (the referent's class or the interface): a cache entry can never outlive, or pin, the
- * class loader of the class it is about. The JDK caches the proxy classes per defining loader.
+ * class loader of the class it is about. The shapes of classes of an ancestor of this library's
+ * loader (the JDK's interfaces) live in a map of our own instead ({@link PerClass}): stored there,
+ * they would pin this library's loader. The JDK caches the proxy classes per defining loader.
  */
 public final class ProxyClasses {
   /** The proxy shape for "every interface of this referent class". */
-  private static final ClassValue<Shape> ALL = new ClassValue<>() {
-    @Override
-    protected Shape computeValue(Class<?> type) {
-      return allInterfacesShape(type);
-    }
-  };
+  private static final PerClass<Shape> ALL = new PerClass<>(ProxyClasses::allInterfacesShape);
 
   /** The two proxy shapes (plain and callable) over one interface, built on demand. */
-  private static final ClassValue<Shape[]> ONE = new ClassValue<>() {
-    @Override
-    protected Shape[] computeValue(Class<?> type) {
-      return new Shape[2];
-    }
-  };
+  private static final PerClass<Shape[]> ONE = new PerClass<>(type -> new Shape[2]);
 
   /** Whether instances of a class are callable: implement a functional interface somewhere. */
   private static final ClassValue<Boolean> CALLABLE = new ClassValue<>() {

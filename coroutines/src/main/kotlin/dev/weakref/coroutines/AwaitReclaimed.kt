@@ -2,6 +2,7 @@ package dev.weakref.coroutines
 
 import dev.weakref.WeakRef
 import dev.weakref.internal.engine.EngineReference
+import dev.weakref.internal.engine.EngineUse
 import java.lang.ref.Reference
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater
@@ -65,7 +66,7 @@ public fun reclaimSignal(obj: Any): Deferred<Unit> {
   requireWatchable(obj)
   val signal = CompletableDeferred<Unit>()
   val watch = ReclaimWatch(obj, signal)
-  ReclaimWatch.LIVE.add(watch)
+  ReclaimWatch.arm(watch)
   signal.invokeOnCompletion { if (it != null) watch.cancel() }
   Reference.reachabilityFence(obj)
   return signal
@@ -82,7 +83,7 @@ internal class ReclaimWatch(obj: Any, state: Any?) : EngineReference<Any>(obj) {
   @JvmField @Volatile var state: Any? = state
 
   override fun reclaimed() {
-    LIVE.remove(this)
+    disarm(this)
     when (val s = STATE.getAndSet(this, FIRED)) {
       is CancellableContinuation<*> -> @Suppress("UNCHECKED_CAST") (s as CancellableContinuation<Unit>).resume(Unit)
       is CompletableDeferred<*> -> @Suppress("UNCHECKED_CAST") (s as CompletableDeferred<Unit>).complete(Unit)
@@ -107,7 +108,7 @@ internal class ReclaimWatch(obj: Any, state: Any?) : EngineReference<Any>(obj) {
   fun cancel() {
     val s = state
     if (s === FIRED || s === CANCELLED || !STATE.compareAndSet(this, s, CANCELLED)) return
-    LIVE.remove(this)
+    disarm(this)
   }
 
   companion object {
@@ -120,13 +121,31 @@ internal class ReclaimWatch(obj: Any, state: Any?) : EngineReference<Any>(obj) {
     @JvmField val LIVE: MutableSet<ReclaimWatch> = ConcurrentHashMap.newKeySet()
 
     /**
+     * Holds the engine's token while a watch is armed (see `Engine`): a watch stays in [LIVE] until
+     * the engine has processed it, so one on the engine's queue keeps the engine thread, and the
+     * watches pay no field for it.
+     */
+    private val ENGINE_USE = EngineUse()
+
+    /** Arms [watch]: keeps it, and the engine thread, until it fires or is cancelled. */
+    fun arm(watch: ReclaimWatch) {
+      ENGINE_USE.acquire() // first: it may throw (no thread), and nothing is armed then
+      LIVE.add(watch)
+    }
+
+    /** Disarms [watch] once, whichever of firing and cancelling comes first. */
+    fun disarm(watch: ReclaimWatch) {
+      if (LIVE.remove(watch)) ENGINE_USE.release()
+    }
+
+    /**
      * Starts watching the referent of [wr], or returns `null` if it is gone. Not a suspending
      * function, so the referent never reaches a coroutine frame.
      */
     fun start(wr: WeakRef<*>): ReclaimWatch? {
       val obj = wr.get() ?: return null
       val watch = ReclaimWatch(obj, null)
-      LIVE.add(watch)
+      arm(watch)
       Reference.reachabilityFence(obj)
       return watch
     }

@@ -1,5 +1,6 @@
 package dev.weakref.coroutines
 
+import dev.weakref.internal.engine.Engine
 import dev.weakref.internal.engine.EngineReference
 import java.lang.ref.Reference
 import java.util.ArrayDeque
@@ -61,6 +62,13 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
   private val waiters = ArrayDeque<CancellableContinuation<Unit>>()
   private val tags = ConcurrentLinkedQueue<Any>()
   @Volatile private var closed = false
+  /**
+   * The engine's token (see `Engine`) while the queue has registrations: taken with the first,
+   * dropped with the last. A registration stays linked until the engine has processed it and
+   * reaches this queue through [QueueRef.owner], so one on the engine's queue keeps the engine
+   * thread, and the registrations pay no field for it. Guarded by [lock].
+   */
+  private var engineToken: Any? = null
 
   /**
    * The tags of the reclaimed objects, each delivered once to one collector.
@@ -103,6 +111,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
     synchronized(lock) {
       check(!closed) { "ReclaimQueue is closed: cannot register" }
       val n = newest
+      if (n == null) engineToken = Engine.token() // may throw (no thread): nothing changed then
       ref.next = n
       n?.prev = ref
       newest = ref
@@ -129,6 +138,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       closed = true
       var r = newest
       newest = null
+      engineToken = null // nothing is left for the engine to do here
       while (r != null) {
         val next = r.next
         r.clear() // the collector will not queue it, nor will the engine act on it
@@ -151,6 +161,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       val n = ref.next
       if (p == null) newest = n else p.next = n
       n?.prev = p
+      if (newest == null) engineToken = null // the engine thread may end: see engineToken
       ref.next = null
       ref.prev = ref
       tags.offer(ref.tag)

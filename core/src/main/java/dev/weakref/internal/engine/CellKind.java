@@ -15,12 +15,8 @@ final class CellKind {
     volatile CellKind[] kinds = new CellKind[0];
   }
 
-  private static final ClassValue<Known> KNOWN = new ClassValue<>() {
-    @Override
-    protected Known computeValue(Class<?> type) {
-      return new Known();
-    }
-  };
+  /** Per referent class; not a plain ClassValue, which would pin this library: see PerClass. */
+  private static final PerClass<Known> KNOWN = new PerClass<>(type -> new Known());
 
   final Class<?> type;
   final @Nullable ReclaimAction action;

@@ -50,7 +50,7 @@ public final class CollectBarrier {
       LOOP.collectNested(timeout, deadline, gcsForced);
       return;
     }
-    Engine.ensureRunning();
+    Object token = Engine.token(); // the engine thread runs while this waits: see Engine
     // Why a collection and then two rounds, each a sentinel and a collection. What must be proven
     // is that every reference the first System.gc() (call it B) cleared has been enqueued and
     // processed. B has put them on the JVM's pending list by the time it returns. The reference
@@ -73,6 +73,7 @@ public final class CollectBarrier {
           sentinel -> sentinel.done.await(20, TimeUnit.MILLISECONDS));
     } finally {
       LOOP.collectorDone();
+      java.lang.ref.Reference.reachabilityFence(token);
     }
   }
 

@@ -64,7 +64,8 @@ final class EngineBean implements DynamicMBean {
           attribute("SlowCallbacks", "long", "Callbacks and listeners reported for running longer"
               + " than the watchdog's bound"),
           new MBeanAttributeInfo("Alive", "boolean", "Whether the weakref-reclaimer thread is"
-              + " running", true, false, true),
+              + " running, or ended for want of work and starts again on demand", true, false,
+              true),
       },
       new MBeanConstructorInfo[0], new MBeanOperationInfo[0], new MBeanNotificationInfo[0]);
 

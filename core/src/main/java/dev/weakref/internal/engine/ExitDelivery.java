@@ -26,6 +26,7 @@ final class ExitDelivery {
       return;
     }
     long start = System.nanoTime();
+    Object token = Engine.token(); // the engine thread runs while this waits: see Engine
     // Signalled only at the end of an engine batch that found the queue empty, after the batch's
     // events were delivered; the Wake enqueued before it has been taken by then.
     Sentinel s = new Sentinel(Engine.QUEUE);
@@ -45,6 +46,7 @@ final class ExitDelivery {
       Thread.currentThread().interrupt();
     } finally {
       exitWaitLeft = budget - (System.nanoTime() - start);
+      java.lang.ref.Reference.reachabilityFence(token);
     }
   }
 

@@ -259,6 +259,31 @@ final class HandleTable {
     return new long[] {alive, nodes};
   }
 
+  /**
+   * Whether no node is linked: each segment's count read under its lock, so that a node linked
+   * before is seen (the engine's unpinning relies on it: see {@link Engine}).
+   */
+  boolean isEmpty() {
+    for (Segment s : segments) {
+      synchronized (s) {
+        if (s.count != 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** {@link #isEmpty} without the locks: a hint, which may be stale either way. */
+  boolean looksEmpty() {
+    for (Segment s : segments) {
+      if (s.count != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The buckets of all segments; for tests of the engine. */
   int capacity() {
     int buckets = 0;

@@ -68,7 +68,9 @@ public final class ReclaimEvents {
    * @return its registration
    */
   public static ReclaimRegistration add(ReclaimListener listener) {
-    return LISTENERS.add(listener);
+    ReclaimRegistration r = LISTENERS.add(listener);
+    Engine.repin(); // after publishing it: a listener keeps the engine thread, see Engine
+    return r;
   }
 
   /**

@@ -44,6 +44,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>What a callback that runs long is told by.</b> The loop tells {@link RunningUserCode} each
  * run of user code it starts and finishes; the {@link Watchdog} and collect()'s timeout read it.
+ *
+ * <p><b>The thread ends when nothing needs it.</b> Between batches the loop lets go of the
+ * {@link Engine}'s pinned token once the table of tracked handles and the listeners are empty
+ * ({@link Engine#unpinIfIdle}). Once the collector has cleared the engine's
+ * {@link Engine.Generation} (nothing holds its token any more), the loop processes it like any
+ * reference, and its thread ends before its next wait, once no sentinel waits, unless a
+ * registration made a new token meanwhile ({@link Engine#stop}); see {@link Engine} for why no
+ * registration is missed.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
@@ -77,6 +85,11 @@ final class ReclaimLoop implements Runnable {
   private final ArrayList<Runnable> batchEnd = new ArrayList<>();
   /** The index of the batch's next reference to process: shared by nested collect()s. */
   private int cursor;
+  /**
+   * Whether a cleared {@link Engine.Generation} was processed: nothing needs this thread any more,
+   * and it ends before its next wait on the queue, once no sentinel waits.
+   */
+  private boolean generationEnded;
   /** Whether the last fill of the batch found the queue empty. */
   private boolean drained;
   /** Sentinels taken off the queue and not yet signalled, linked through Sentinel.nextTaken. */
@@ -165,6 +178,13 @@ final class ReclaimLoop implements Runnable {
    * @return false once the work was handed to a fresh thread: this one must end
    */
   private boolean drainOnce() throws InterruptedException {
+    if (generationEnded && sentinels == null) {
+      generationEnded = false;
+      if (Engine.stop()) {
+        handingOver(); // this thread ends: what user code left on it goes with it
+        return false;
+      }
+    }
     if (canary == null) {
       renewCanary();
     }
@@ -214,6 +234,7 @@ final class ReclaimLoop implements Runnable {
     if (ReclaimEvents.takeListenersRan()) {
       userCode.ran = true; // a listener is user code too: see the handover in the class comment
     }
+    Engine.unpinIfIdle();
     if (event != null) {
       Jfr.batchEnd(event, references, userCode.callbacksRun() - callbacksBefore);
     }
@@ -411,6 +432,10 @@ final class ReclaimLoop implements Runnable {
       } finally {
         userCode.callbackFinished(event, engineRef);
       }
+    } else if (ref instanceof Engine.Generation) {
+      // Nothing held the token: this thread ends once no sentinel waits (see drainOnce), unless a
+      // registration made a new token meanwhile (Engine.stop decides).
+      generationEnded = true;
     } else if (ref instanceof Sentinel sentinel) {
       sentinel.taken = true;
       sentinel.nextTaken = sentinels; // linked, not added to a list: taking one allocates nothing

@@ -77,6 +77,7 @@ public final class Tracking {
   public static void track(Object referent, Object handle, @Nullable ReclaimAction action) {
     TABLE.add(referent, System.identityHashCode(referent), handle,
         CellKind.of(referent.getClass(), action, null));
+    Engine.ensurePinned(); // after linking the cell: see Engine
     // The referent must outlive the link: its handle's reference would otherwise be enqueued, and
     // taken by the engine, before the handle's cell is there to be found.
     Reference.reachabilityFence(referent);
@@ -102,6 +103,7 @@ public final class Tracking {
     Object handle = TABLE.sharedFast(referent, hash, key);
     if (handle == null) {
       handle = TABLE.shared(referent, hash, key, factory);
+      Engine.ensurePinned(); // after linking the cell, if one was: see Engine
     }
     Reference.reachabilityFence(referent);
     return (H) handle;

@@ -1,5 +1,6 @@
 package dev.weakref.internal.table;
 
+import dev.weakref.internal.engine.Engine;
 import java.util.ArrayList;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +35,16 @@ final class Stripe {
    * {@link WeakTable#purge}), for the engine to hand to the listeners; guarded by the lock.
    */
   @Nullable ArrayList<Object> purged;
+  /**
+   * The engine's token (see {@code Engine}) while the stripe has entries or {@link #purged} strong
+   * sides: taken when the first entry is linked, dropped once the last is gone and nothing purged
+   * waits; guarded by the lock. This is what keeps the engine thread for the entries, which pay no
+   * field for it: an entry the collector cleared and enqueued is still linked (or purged, which
+   * keeps {@code purged} set) until the engine has processed it, and reaches this stripe through
+   * its chain's end marker, so the token stays reachable from it until then. It costs the stripe
+   * nothing either: the field fits in its object's alignment padding.
+   */
+  private @Nullable Object engineToken;
 
   Stripe(WeakTable<?, ?> owner) {
     this.owner = owner;
@@ -58,11 +69,26 @@ final class Stripe {
     replaced++;
   }
 
+  /** Holds the engine's token, as an entry is linked; under the lock. */
+  void holdEngine() {
+    if (engineToken == null) {
+      engineToken = Engine.token();
+    }
+  }
+
+  /** Lets go of the engine's token if no entry is left and nothing purged waits; under the lock. */
+  void releaseEngineIfEmpty() {
+    if (count == 0 && purged == null) {
+      engineToken = null;
+    }
+  }
+
   /** Unlinks a removed entry; {@link #mods} is odd, and even again after. */
   void unlink(Entry[] t, int i, @Nullable Entry prev, Entry e) {
     Entry.link(t, i, prev, e.next);
     e.clear(); // never enqueued now: a removed entry is not "reclaimed"
     count = count - 1;
     mods = mods + 1;
+    releaseEngineIfEmpty();
   }
 }

@@ -488,6 +488,7 @@ public final class WeakTable<K, V> {
         }
       }
       Entry added = kind.newEntry(key, value, h, head); // before mods goes odd: it may throw (OOME)
+      stripe.holdEngine(); // so may this (no thread); the caller holds the weak side meanwhile
       stripe.mods = stripe.mods + 1; // odd: the entry is visible before the count has it
       Entry.setBin(t, i, added);
       int c = stripe.count + 1;
@@ -721,6 +722,7 @@ public final class WeakTable<K, V> {
       for (Stripe stripe : stripes) {
         stripe.count = 0;
         stripe.mods = stripe.mods + 1;
+        stripe.releaseEngineIfEmpty();
       }
     });
   }
@@ -753,6 +755,7 @@ public final class WeakTable<K, V> {
         stripe.count = stripe.count - 1;
         stripe.mods = stripe.mods + 1;
       }
+      stripe.releaseEngineIfEmpty(); // its strong sides are handed over below, on this thread
     }
     if (strong != null) {
       notifyListeners(strong);
