@@ -112,13 +112,18 @@ public final class Engine {
       return t; // renewed meanwhile by another thread
     }
     t = new Object();
-    generation = new Generation(t); // before start(): a new thread must see this generation
+    Generation fresh = new Generation(t);
     Thread current = thread;
     if (current != null && current.isAlive() && !stopping) {
       // It has not processed the cleared generation yet, or has but not decided to stop: it
       // decides in stop(), under this lock, and finds this generation alive there.
+      generation = fresh;
       return t;
     }
+    // Nothing is published until the new thread has started: an OutOfMemoryError in creating or
+    // starting it leaves the generation cleared, so the next token() comes here again (no holder
+    // can have a token that no thread serves). The new thread cannot decide to end before this
+    // returns: stop() takes this lock, and finds the fresh generation there.
     Thread next = newEngineThread(() -> {
       if (current != null) {
         awaitEnd(current); // the loop's state is the ending thread's until it has ended
@@ -126,19 +131,17 @@ public final class Engine {
       LOOP.run();
     });
     boolean wasStopping = stopping;
-    boolean wasIdle = stoppedIdle;
     thread = next; // before start(): its callbacks must find themselves on the engine thread
     stopping = false;
-    stoppedIdle = false;
     try {
       next.start();
     } catch (Throwable e) { // OutOfMemoryError: unable to create a thread; the next use retries
       thread = current;
       stopping = wasStopping;
-      stoppedIdle = wasIdle;
-      generation = new Generation(null);
       throw e;
     }
+    stoppedIdle = false;
+    generation = fresh;
     return t;
   }
 

@@ -110,21 +110,19 @@ final class EngineBean implements DynamicMBean {
 
   /**
    * Waits, at most {@code millis}, until a registration started by {@link #registerOnce} has ended;
-   * for {@code collect()}, so that the bean is there once a first {@code collect()} returned.
+   * for {@code collect()}, so that the bean is there once a first {@code collect()} returned. Only
+   * the first call after the start waits.
    */
   static void awaitRegistration(long millis) {
     Thread t = registering;
     if (t == null) {
       return;
     }
+    registering = null; // waited for once: a registration that hangs delays one collect() only
     try {
       t.join(Math.max(1, millis));
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // collect() itself reports the interrupt, if it waits
-      return;
-    }
-    if (!t.isAlive()) {
-      registering = null;
+      Thread.currentThread().interrupt(); // the caller's next wait reports it
     }
   }
 

@@ -366,9 +366,9 @@ final class ReclaimLoop implements Runnable {
           + (nested + 1) + " deep on the weakref-reclaimer thread: at most "
           + MAX_NESTED_COLLECTS + " collect() calls may run one inside the other's callbacks");
     }
+    RunningUserCode.Outer outer = userCode.nestedCollectStarting(); // allocates: before the counts
     nested++;
     collectorWaiting();
-    RunningUserCode.Outer outer = userCode.nestedCollectStarting();
     try {
       // Done once this thread has taken the sentinel, then found the queue empty with everything
       // it took processed. The sentinels of collect() calls waiting on other threads are left for
