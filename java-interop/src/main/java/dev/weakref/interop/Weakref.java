@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #finalizer(Object, Runnable) finalizer(obj, func)}: an unqualified {@code finalize(…)} in a
  * class means the class's own {@code Object.finalize()}, which hides the imported one, so it does
  * not compile ({@code Weakref.finalize(…)} qualified works too).
+ *
+ * <p>(For maintainers: longer than 450 lines because it is the whole Python module as statics, each
+ * overload with its own documentation; it holds no logic of its own.)
  */
 @NullMarked
 public final class Weakref {

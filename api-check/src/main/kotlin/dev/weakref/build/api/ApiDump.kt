@@ -1,3 +1,6 @@
+// Longer than 450 lines: the Java view (reflection) and the Kotlin view (kotlin-metadata) of one
+// module's API, written in one format so that one diff checks both; they share the declaration
+// heads and the type printing, which is most of the file.
 package dev.weakref.build.api
 
 import java.lang.invoke.MethodType

@@ -32,6 +32,12 @@ import org.jspecify.annotations.Nullable;
  * shared ref's fast path reads without the lock; it may miss (a node being linked, a chain being
  * rehashed or relinked), and is then confirmed under the lock, but a hit is always right: it checks
  * that the very referent is referred to. Callbacks run outside any lock.
+ *
+ * <p>Longer than 450 lines on purpose: the segments, their buckets and the four things done to them
+ * (link, the unlocked shared-ref read, take a dead referent's node, sweep and tenure, with the
+ * rehash that must allocate before it moves anything) are one locking protocol, whose invariants
+ * (a node is in exactly one chain, the table is never smaller than its high-water mark, an unlocked
+ * reader never sees a hit that is wrong) hold only across all of them.
  */
 final class HandleTable {
   /** A hash from {@link HandleAccess#referentHash} has at least these bits. */
