@@ -468,7 +468,15 @@ public final class WeakTable<K, V> {
             }
             V old = valueOf(e);
             if (old == null) {
-              continue; // its value died just now: treat as absent
+              // Its value died since the check above: unlink it as above and treat it as absent,
+              // or the new entry would be counted next to it (CPython 28427 again: seen in
+              // ContainersContractTest, once in some 20,000 rounds, with a thread collecting).
+              if (e.refersTo(null)) {
+                purge(stripe, t, i, prev, e);
+                m = stripe.stamp();
+                e = prev;
+              }
+              continue;
             }
             if (onlyIfAbsent) {
               return old;
