@@ -43,14 +43,17 @@ fi
 
 # jmh: every other benchmark, each round. extra: the rows added without a target (MapBenchmark at
 # readPercent=50, SetBenchmark), in the first extra_rounds rounds, but not those extra_skip matches.
-# trials: of the reclaim harnesses (ReclaimThroughput, ReclaimFlow).
+# trials: of the reclaim harnesses (ReclaimThroughput, ReclaimFlow). fresh_stream: FreshStream's
+# batches of a million, trials and time cap per stream in seconds (quick: about 80 s in all).
 case "$profile" in
   quick) rounds=3; jmh=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms); later_rounds=targets_only
          extra_rounds=1; extra=(-f 1 -wi 1 -w 300ms -i 2 -r 200ms); trials=3
+         fresh_stream=(30 1 15)
          extra_skip='|synchronized|[rR]eferenceMap|concurrentHashMap|Identity$|(Map|Set)Benchmark\.(guava|caffeine)'
          extra_note="rows without a target: 1 fork; 50/50 map mix and sets: 14 of their 32 rows, shorter iterations" ;;
   full)  rounds=5; jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s); later_rounds=all
          extra_rounds=5; extra=("${jmh[@]}"); trials=5; extra_skip=''
+         fresh_stream=(40 3 60)
          extra_note="every row in every round" ;;
   *) echo "unknown PROFILE=$profile" >&2; exit 2 ;;
 esac
@@ -91,6 +94,7 @@ for src in $(cd bench/src/main && grep -l 'HarnessResults' java/dev/weakref/benc
   name=$(basename "${src%.*}")
   case "$name" in
     ReclaimThroughput | ReclaimFlow) args=("$trials") ;;
+    FreshStream) args=("${fresh_stream[@]}") ;;  # its child JVMs are G1 with 1 GiB, as JMH's forks
     *) args=() ;;
   esac
   if [[ "$filter" == ".*" || "$name" =~ $filter ]]; then

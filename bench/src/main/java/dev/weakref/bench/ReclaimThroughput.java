@@ -165,18 +165,27 @@ public final class ReclaimThroughput {
     long t1 = System.nanoTime();
     Arrays.fill(objects, null);
     long t2 = System.nanoTime();
+    awaitCleanups(cleanup.latch);
+    long t3 = System.nanoTime();
+    Arrays.fill(handles, null);
+    return new Trial((t1 - t0) / 1e6, (t3 - t2) / 1e6);
+  }
+
+  /**
+   * Forces a collection and waits until every cleanup counted down {@code latch}, forcing another
+   * collection whenever a second passes without progress (the first one did not find them all).
+   * {@code FreshStream} waits for its fresh registrations' retirement the same way.
+   */
+  static void awaitCleanups(CountDownLatch latch) throws InterruptedException {
     System.gc();
     long last = -1;
-    while (!cleanup.latch.await(1, TimeUnit.SECONDS)) {
-      long left = cleanup.latch.getCount();
+    while (!latch.await(1, TimeUnit.SECONDS)) {
+      long left = latch.getCount();
       if (left == last) {
         System.gc(); // no progress for a second: the first collection did not find them all
       }
       last = left;
     }
-    long t3 = System.nanoTime();
-    Arrays.fill(handles, null);
-    return new Trial((t1 - t0) / 1e6, (t3 - t2) / 1e6);
   }
 
   private static double median(List<Trial> trials, java.util.function.ToDoubleFunction<Trial> f) {
