@@ -42,9 +42,10 @@ import java.util.concurrent.TimeUnit;
  *       batches reached), {@code FreshStream.streamWhole} (ns/op over all batches reached: collector
  *       pauses included), {@code FreshStream.streamDone} (millions of operations reached: fewer than
  *       {@code batches} when the child hit the time cap, ran out of heap or stalled; the harness
- *       prints which) and {@code FreshStream.streamRetained} (MB of heap still in use after a full
+ *       prints which), {@code FreshStream.streamRetained} (MB of heap still in use after a full
  *       collection right at the stream's end: the backlog not yet retired; none when the child
- *       ran out of heap).
+ *       ran out of heap) and, only for a child that ran out of heap or stalled,
+ *       {@code FreshStream.streamFailed} (the millions of operations it reached).
  *   <li><b>retire</b>: 1,000,000 registrations, then the wait until every one was retired (a
  *       {@code Cleaner}'s and a {@code Finalizer}'s action ran, counted as {@link
  *       ReclaimThroughput} counts them; for {@code WeakRef}, {@link Reclaimer#collect()} returned
@@ -63,6 +64,7 @@ public final class FreshStream {
   private static final int RETIRE = 1_000_000;
   /** A child that prints nothing for this long is stalled: it is killed and counted so. */
   private static final long STALL_SECONDS = 60;
+  private static final String CAPPED = "time cap";
 
   private FreshStream() {}
 
@@ -111,12 +113,14 @@ public final class FreshStream {
     Map<Way, List<Double>> whole = new EnumMap<>(Way.class);
     Map<Way, List<Double>> done = new EnumMap<>(Way.class);
     Map<Way, List<Double>> retained = new EnumMap<>(Way.class);
+    Map<Way, List<Double>> failed = new EnumMap<>(Way.class);
     Map<Way, List<Double>> retire = new EnumMap<>(Way.class);
     for (Way w : ways) {
       stream.put(w, new ArrayList<>());
       whole.put(w, new ArrayList<>());
       done.put(w, new ArrayList<>());
       retained.put(w, new ArrayList<>());
+      failed.put(w, new ArrayList<>());
       retire.put(w, new ArrayList<>());
     }
     long start = System.nanoTime();
@@ -128,6 +132,9 @@ public final class FreshStream {
         System.out.printf(Locale.ROOT, "trial %d, stream %-9s %d of %d batches%s", t + 1, w.label,
             b.size(), batches, o.completed() ? "" : " (" + o.end() + ")");
         done.get(w).add((double) b.size());
+        if (!o.completed() && !o.end().startsWith(CAPPED)) {
+          failed.get(w).add((double) b.size());
+        }
         if (!b.isEmpty()) {
           double later = median(b.subList(b.size() / 2, b.size()));
           double all = b.stream().mapToDouble(Double::doubleValue).sum() / b.size();
@@ -159,6 +166,7 @@ public final class FreshStream {
       add(out, base + "streamWhole_", "ns/op", whole);
       add(out, base + "streamDone_", "ops done (millions)", done);
       add(out, base + "streamRetained_", "MB", retained);
+      add(out, base + "streamFailed_", "ops (millions) before out of heap or stalled", failed);
       add(out, base + "retire1M_", "ns/op", retire);
       out.write(json);
     }
@@ -226,7 +234,7 @@ public final class FreshStream {
       } else if (l.startsWith("retained ")) {
         retainedMb = Double.parseDouble(l.substring(9));
       } else if (l.startsWith("capped")) {
-        capped = "time cap of " + arg + " s reached";
+        capped = CAPPED + " of " + arg + " s reached";
       } else if (l.equals("done")) {
         completed = true;
       } else if (other.length() < 2000) {
