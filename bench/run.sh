@@ -44,7 +44,7 @@ fi
 # jmh: every other benchmark, each round. extra: the rows added without a target (MapBenchmark at
 # readPercent=50, SetBenchmark), in the first extra_rounds rounds, but not those extra_skip matches.
 # trials: of the reclaim harnesses (ReclaimThroughput, ReclaimFlow). fresh_stream: FreshStream's
-# batches of a million, trials and time cap per stream in seconds (quick: about 80 s in all).
+# batches of a million, trials and time cap per stream in seconds (quick: about 90 s in all).
 case "$profile" in
   quick) rounds=3; jmh=(-f 1 -wi 2 -w 300ms -i 3 -r 300ms); later_rounds=targets_only
          extra_rounds=1; extra=(-f 1 -wi 1 -w 300ms -i 2 -r 200ms); trials=3

@@ -92,7 +92,8 @@ public final class FreshStream {
    * Runs the stream and the retirement measurement of every way, each in child JVMs, and writes the
    * rows.
    *
-   * @param args optional: the JSON file to write, the batches per stream, the trials
+   * @param args optional: the JSON file to write, the batches per stream, the trials, the time cap
+   *     per stream in seconds
    * @throws Exception if a child cannot be started or the file cannot be written
    */
   public static void main(String[] args) throws Exception {
