@@ -42,8 +42,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * ```
  *
  * > **Threads.** Reclamation is noticed on the engine thread `weakref-reclaimer` (see
- * > [dev.weakref.engine.Reclaimer]), which hands the tag over and resumes a waiting collector; the
- * > collector then runs in its own context. [dev.weakref.collectGarbage] and [awaitCollection]
+ * > [dev.weakref.engine.Reclaimer]), which hands over the tags of each batch of reclaimed objects it
+ * > processes at once, at the batch's end, and resumes as many waiting collectors; a collector then
+ * > runs in its own context. [dev.weakref.collectGarbage] and [awaitCollection]
  * > return only after the tags of the objects they reclaimed are in the queue. Actions of a thread
  * > before it calls [register] *happen-before* the collector receives that tag.
  *
