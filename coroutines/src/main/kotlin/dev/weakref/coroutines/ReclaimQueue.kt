@@ -88,7 +88,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
   private var batchFirst: QueueRef? = null
   private var batchLast: QueueRef? = null
   /** Run by the engine once its batch is done: delivers [batchFirst] and the rest. */
-  @JvmField internal val batchDelivery = Runnable { deliverBatch() }
+  internal val batchDelivery = Runnable { deliverBatch() }
 
   /**
    * The tags of the reclaimed objects, each delivered once to one collector.
