@@ -2,9 +2,11 @@ package dev.weakref.coroutines
 
 import dev.weakref.internal.engine.Engine
 import dev.weakref.internal.engine.EngineReference
+import java.lang.invoke.MethodHandles
+import java.lang.invoke.VarHandle
 import java.lang.ref.Reference
 import java.util.ArrayDeque
-import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CancellationException
@@ -40,8 +42,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * ```
  *
  * > **Threads.** Reclamation is noticed on the engine thread `weakref-reclaimer` (see
- * > [dev.weakref.engine.Reclaimer]), which hands the tag over and resumes a waiting collector; the
- * > collector then runs in its own context. [dev.weakref.collectGarbage] and [awaitCollection]
+ * > [dev.weakref.engine.Reclaimer]), which hands over the tags of each batch of reclaimed objects it
+ * > processes at once, at the batch's end, and resumes as many waiting collectors; a collector then
+ * > runs in its own context. [dev.weakref.collectGarbage] and [awaitCollection]
  * > return only after the tags of the objects they reclaimed are in the queue. Actions of a thread
  * > before it calls [register] *happen-before* the collector receives that tag.
  *
@@ -55,12 +58,19 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * @param T the type of the tags
  */
 public class ReclaimQueue<T : Any> : AutoCloseable {
-  /** Guards the registration list, [waiters] and [closed]; a tag is queued under it too. */
+  /** Guards the registration list, [waiters], [closed] and [tail]; tags are queued under it too. */
   private val lock = Any()
   /** The newest live registration; the list keeps the registrations (references) reachable. */
   private var newest: QueueRef? = null
   private val waiters = ArrayDeque<CancellableContinuation<Unit>>()
-  private val tags = ConcurrentLinkedQueue<Any>()
+  /**
+   * The oldest delivered registration whose tag no collector has taken yet, `null` when none: the
+   * head of the queue of tags, linked through [QueueRef.queued]. Collectors take from it with a
+   * compare-and-set, but for the last one, which they take under [lock] (see [take]).
+   */
+  private val head = AtomicReference<QueueRef?>()
+  /** The newest delivered registration not yet taken, `null` when none; guarded by [lock]. */
+  private var tail: QueueRef? = null
   @Volatile private var closed = false
   /**
    * The engine's token (see `Engine`) while the queue has registrations: taken with the first,
@@ -69,6 +79,16 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
    * thread, and the registrations pay no field for it. Guarded by [lock].
    */
   private var engineToken: Any? = null
+
+  /*
+   * The engine thread's hand-off: the registrations the engine reclaimed in its current batch,
+   * linked through QueueRef.queued, are delivered together at the batch's end ([deliverBatch]),
+   * under one acquisition of [lock] and with one wake-up, rather than one each. Engine thread only.
+   */
+  private var batchFirst: QueueRef? = null
+  private var batchLast: QueueRef? = null
+  /** Run by the engine once its batch is done: delivers [batchFirst] and the rest. */
+  internal val batchDelivery = Runnable { deliverBatch() }
 
   /**
    * The tags of the reclaimed objects, each delivered once to one collector.
@@ -152,23 +172,98 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
     for (w in woken) w.resume(Unit)
   }
 
-  /** Engine thread: queues the tag of a reclaimed registration and wakes one waiting collector. */
-  internal fun reclaimed(ref: QueueRef) {
-    val waiter: CancellableContinuation<Unit>?
-    synchronized(lock) {
-      if (ref.prev === ref) return // dropped by close()
-      val p = ref.prev
-      val n = ref.next
-      if (p == null) newest = n else p.next = n
-      n?.prev = p
-      if (newest == null) engineToken = null // the engine thread may end: see engineToken
-      ref.next = null
-      ref.prev = ref
-      tags.offer(ref.tag)
-      waiter = waiters.pollFirst()
-    }
-    waiter?.resume(Unit)
+  /**
+   * Engine thread: adds a reclaimed registration to the batch's hand-off.
+   *
+   * @return false if it is the batch's first, which the caller must then have delivered at the
+   *   batch's end (or at once, with [deliver], if that cannot be arranged)
+   */
+  internal fun addToBatch(ref: QueueRef): Boolean {
+    val last = batchLast ?: return false
+    last.queued = ref
+    batchLast = ref
+    return true
   }
+
+  /** Engine thread: makes [ref] the batch's first, once its delivery at the batch's end is queued. */
+  internal fun startBatch(ref: QueueRef) {
+    batchFirst = ref
+    batchLast = ref
+  }
+
+  /** Engine thread, at the end of its batch: delivers what [addToBatch] gathered. */
+  private fun deliverBatch() {
+    val first = batchFirst ?: return
+    batchFirst = null // before the wake-ups: a collector may run on this thread (Unconfined)
+    batchLast = null
+    deliver(first)
+  }
+
+  /**
+   * Engine thread: unlinks [first] and the registrations linked to it (through [QueueRef.queued]),
+   * queues their tags, and wakes as many waiting collectors as there are tags, at most. Those that
+   * [close] dropped meanwhile are skipped.
+   */
+  internal fun deliver(first: QueueRef) {
+    var woken: Array<CancellableContinuation<Unit>?>? = null
+    synchronized(lock) {
+      var chainFirst: QueueRef? = null
+      var chainLast: QueueRef? = null
+      var count = 0
+      var r: QueueRef? = first
+      while (r != null) {
+        val next = r.queued
+        r.queued = null
+        if (r.prev !== r) { // else dropped by close()
+          val p = r.prev
+          val n = r.next
+          if (p == null) newest = n else p.next = n
+          n?.prev = p
+          r.next = null
+          r.prev = r
+          if (chainLast == null) chainFirst = r else chainLast.queued = r
+          chainLast = r
+          count++
+        }
+        r = next
+      }
+      if (newest == null) engineToken = null // the engine thread may end: see engineToken
+      if (chainLast == null) return
+      val t = tail
+      if (t == null) head.set(chainFirst) else QueueRef.QUEUED.setRelease(t, chainFirst)
+      tail = chainLast
+      val wake = minOf(count, waiters.size)
+      if (wake > 0) woken = Array(wake) { waiters.pollFirst() }
+    }
+    woken?.forEach { it!!.resume(Unit) }
+  }
+
+  /**
+   * Takes the oldest queued tag, or returns `null` if none is queued. All but the last queued tag
+   * are taken with a compare-and-set on [head]; the last one, the [tail] to which the engine may be
+   * appending, only under [lock], where nothing appends meanwhile.
+   */
+  private fun take(): Any? {
+    while (true) {
+      val h = head.get() ?: return null
+      val n = QueueRef.QUEUED.getAcquire(h) as QueueRef?
+      if (n != null) {
+        if (head.compareAndSet(h, n)) return h.takeTag()
+      } else {
+        synchronized(lock) {
+          // Nothing appends while this is held, and only the tail's taker (under it) empties the
+          // queue: h is still the last one if it is still the head and has no successor.
+          if (head.get() === h && h.queued == null) {
+            head.set(null)
+            tail = null
+            return h.takeTag()
+          }
+        }
+      }
+    }
+  }
+
+  private fun isEmpty(): Boolean = head.get() == null
 
   /** Wakes one waiting collector, if any: for a tag a cancelled waiter was woken for. */
   private fun wakeOne() {
@@ -181,7 +276,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
     try {
       suspendCancellableCoroutine<Unit> { cont ->
         val waiting = synchronized(lock) {
-          if (tags.isEmpty() && !closed) {
+          if (isEmpty() && !closed) {
             waiters.addLast(cont)
             true
           } else {
@@ -196,7 +291,7 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       }
     } catch (e: CancellationException) {
       // Woken for a tag, then cancelled before taking it: pass the wake-up on.
-      if (!tags.isEmpty()) wakeOne()
+      if (!isEmpty()) wakeOne()
       throw e
     }
   }
@@ -208,12 +303,12 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       while (true) {
         job?.ensureActive() // before taking a tag, never between taking and emitting it
         @Suppress("UNCHECKED_CAST")
-        var tag = tags.poll() as T?
+        var tag = take() as T?
         if (tag == null) {
           if (closed) {
-            // Tags are queued under the lock before it is closed: this poll sees the last ones.
+            // Tags are queued under the lock before it is closed: this take sees the last ones.
             @Suppress("UNCHECKED_CAST")
-            tag = tags.poll() as T? ?: return
+            tag = take() as T? ?: return
           } else {
             awaitTag()
             continue
@@ -227,19 +322,48 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
 
 /**
  * One registration of a [ReclaimQueue]: itself the engine reference that watches the object, so
- * that a registration is one object of 48 bytes (12 header, 16 of `Reference`, 4 fields here).
+ * that a registration is one object of 48 bytes (12 header, 16 of `Reference`, 5 fields here).
  */
 internal class QueueRef(
     obj: Any,
-    @JvmField val tag: Any,
+    tag: Any,
     @JvmField val owner: ReclaimQueue<*>,
 ) : EngineReference<Any>(obj) {
+  /** The tag until a collector takes it (see [takeTag]). */
+  @JvmField var tag: Any? = tag
   /** Newer registration; guarded by the owner's lock. `prev === this` once unlinked. */
   @JvmField var prev: QueueRef? = null
   /** Older registration; guarded by the owner's lock. */
   @JvmField var next: QueueRef? = null
+  /**
+   * The next registration reclaimed in the engine's batch (engine thread only), then, once
+   * delivered, the next in the owner's queue of tags: written under the owner's lock, and read by
+   * collectors with [QUEUED] in acquire mode.
+   */
+  @JvmField var queued: QueueRef? = null
+
+  /** Returns the tag, dropped from here: the registration may stay the queue's head a while. */
+  fun takeTag(): Any {
+    val t = tag!!
+    tag = null
+    return t
+  }
 
   override fun reclaimed() {
-    owner.reclaimed(this)
+    if (owner.addToBatch(this)) return
+    try {
+      atBatchEnd(owner.batchDelivery)
+    } catch (e: Throwable) { // OutOfMemoryError: deliver this one now rather than lose it
+      owner.deliver(this)
+      return
+    }
+    owner.startBatch(this)
+  }
+
+  internal companion object {
+    /** [queued], for the collectors' acquire reads and the publishing release write. */
+    @JvmField
+    val QUEUED: VarHandle =
+        MethodHandles.lookup().findVarHandle(QueueRef::class.java, "queued", QueueRef::class.java)
   }
 }

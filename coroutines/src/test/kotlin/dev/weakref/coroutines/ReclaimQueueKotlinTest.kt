@@ -16,6 +16,7 @@ import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.joinAll
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
@@ -93,6 +94,92 @@ class ReclaimQueueKotlinTest : FunSpec({
     }
     (a.toSet() intersect b.toSet()).shouldBeEmpty()
     (a + b).sorted() shouldContainExactly (0 until N).toList()
+  }
+
+  test("four collectors racing for the last tag of many small batches: disjoint and complete") {
+    // Each wave is two engine batches or less, which the collectors drain to empty: the last tag
+    // (taken under the lock) and the others (taken by compare-and-set) are raced for again and
+    // again, while the engine appends the next batch.
+    val queue = ReclaimQueue<Int>()
+    val lists = List(4) { Collections.synchronizedList(ArrayList<Int>()) }
+    val jobs = lists.map { list -> launch(Dispatchers.Default) { queue.reclaimed.collect { list += it } } }
+    val waves = 20
+    val perWave = 500
+    for (w in 0 until waves) {
+      registerGarbage(queue, perWave, from = w * perWave)
+      awaitCollection()
+    }
+    queue.close()
+    withTimeout(60_000) { jobs.joinAll() }
+    val all = lists.flatten()
+    all.size shouldBe waves * perWave // no tag twice
+    all.sorted() shouldContainExactly (0 until waves * perWave).toList()
+  }
+
+  test("eight collectors racing a producer that delivers one or two tags at a time: disjoint and complete") {
+    // Without the collector: the registrations are delivered off the engine thread (the on-the-spot
+    // path), so that tags come one or two at a time, tens of thousands of times, and the collectors
+    // race for the last one (under the lock) and the others (compare-and-set) as often as can be.
+    val queue = ReclaimQueue<Int>()
+    val kept = Array(100_000) { Any() }
+    for (i in kept.indices) queue.register(kept[i], i)
+    val newest = ReclaimQueue::class.java.getDeclaredField("newest").apply { isAccessible = true }
+    val reclaimed = QueueRef::class.java.getDeclaredMethod("reclaimed").apply { isAccessible = true }
+    val refs = ArrayList<QueueRef>()
+    var r = newest.get(queue) as QueueRef?
+    while (r != null) {
+      refs += r
+      r = r.next
+    }
+    val lists = List(8) { Collections.synchronizedList(ArrayList<Int>()) }
+    val jobs = lists.map { list -> launch(Dispatchers.Default) { queue.reclaimed.collect { list += it } } }
+    launch(Dispatchers.Default) {
+      for ((i, ref) in refs.withIndex()) {
+        reclaimed.invoke(ref)
+        if (i % 2 == 0) yield()
+      }
+    }.join()
+    queue.close()
+    withTimeout(60_000) { jobs.joinAll() }
+    val all = lists.flatten()
+    all.size shouldBe kept.size // no tag twice
+    all.sorted() shouldContainExactly kept.indices.toList()
+    java.lang.ref.Reference.reachabilityFence(kept)
+  }
+
+  test("close() while the engine delivers: nothing twice, nothing after the end, no collector left hanging") {
+    repeat(20) { round ->
+      val queue = ReclaimQueue<Int>()
+      val got = Collections.synchronizedList(ArrayList<Int>())
+      val jobs = List(2) { launch(Dispatchers.Default) { queue.reclaimed.collect { got += it } } }
+      registerGarbage(queue, 5_000)
+      val closer = launch(Dispatchers.Default) {
+        repeat(round) { yield() } // closes at a different point of the delivery each round
+        queue.close()
+      }
+      awaitCollection()
+      closer.join()
+      withTimeout(60_000) { jobs.joinAll() } // close() ends them, whatever was delivered
+      got.toSet().size shouldBe got.size
+      got.all { it in 0 until 5_000 } shouldBe true
+      withTimeout(10_000) { queue.reclaimed.toList() }.shouldBeEmpty() // all taken before the end
+    }
+  }
+
+  test("a registration reclaimed off the engine thread is delivered at once, not lost") {
+    // The batch hand-off needs the engine thread; where it cannot be arranged (off that thread, or
+    // no memory to queue it), the tag is delivered on the spot.
+    val queue = ReclaimQueue<String>()
+    val kept = Any()
+    queue.register(kept, "now")
+    val field = ReclaimQueue::class.java.getDeclaredField("newest").apply { isAccessible = true }
+    val ref = field.get(queue) as QueueRef
+    // As the engine would, but on this thread (reclaimed() is protected: reflection).
+    QueueRef::class.java.getDeclaredMethod("reclaimed").apply { isAccessible = true }.invoke(ref)
+    withTimeout(10_000) { queue.reclaimed.first() } shouldBe "now"
+    field.get(queue) shouldBe null // unlinked
+    queue.close()
+    java.lang.ref.Reference.reachabilityFence(kept)
   }
 
   test("tags wait while nobody collects; close() completes collectors after them") {
