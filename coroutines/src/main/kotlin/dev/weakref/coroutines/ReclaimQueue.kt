@@ -248,7 +248,13 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       val h = head.get() ?: return null
       val n = QueueRef.QUEUED.getAcquire(h) as QueueRef?
       if (n != null) {
-        if (head.compareAndSet(h, n)) return h.takeTag()
+        if (head.compareAndSet(h, n)) {
+          // Unlinked for good (a registration is queued once): cut its link, or a taken one that
+          // a collection had already promoted would keep the later ones alive until the next
+          // full collection. A taker that still reads it as the head then finds the head moved.
+          h.queued = null
+          return h.takeTag()
+        }
       } else {
         synchronized(lock) {
           // Nothing appends while this is held, and only the tail's taker (under it) empties the
