@@ -181,6 +181,7 @@ final class ReclaimLoop implements Runnable {
     if (generationEnded && sentinels == null) {
       generationEnded = false;
       if (Engine.stop()) {
+        table.trim(); // no sweep comes before something is tracked again: give the buckets back
         handingOver(); // this thread ends: what user code left on it goes with it
         return false;
       }
