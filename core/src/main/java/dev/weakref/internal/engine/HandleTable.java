@@ -22,10 +22,11 @@ import org.jspecify.annotations.Nullable;
  * still alive, newest first; the others find nothing left to do.
  *
  * <p><b>Dropped handles.</b> A cell whose handle was dropped is cleared by the collector. Every
- * bucket pushed to is marked dirty; after each collection the engine {@linkplain #sweep sweeps}
- * the dirty buckets, unlinking cleared cells (and groups left without any). A cell it finds alive
- * twice is replaced by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a
- * handle dropped later marks its bucket dirty when the engine takes its cell off the queue: no
+ * bucket pushed to is marked dirty; after each collection (once the references it enqueued are
+ * taken: see {@code ReclaimLoop}) the engine {@linkplain #sweep sweeps} the dirty buckets,
+ * unlinking cleared cells (and groups left without any). A cell it finds alive twice is replaced
+ * by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a handle dropped
+ * later marks its bucket dirty when the engine takes its cell off the queue: no
  * bucket is swept unless something in it changed, or holds a cell too young to be tenured.
  *
  * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
@@ -44,6 +45,17 @@ final class HandleTable {
   static final int HASH_MASK = 0x7FFF_FFFF;
   private static final int SEGMENT_SHIFT = 25; // bits 25-30 pick a segment, the low bits a bucket
   private static final int MIN_TABLE = 16;
+  /**
+   * How many sweeps in a row must find a segment's table {@linkplain Segment#oversized oversized}
+   * before it shrinks. A program that tracks a burst of refs, lets their referents die and tracks
+   * the next burst a collection or two later (a cache refilled, a batch job) needs the same buckets
+   * again: giving them back at the first sweep made every ref of the next burst pay for the
+   * rehashes of growing the table back. What waiting costs is the bucket array: at most 8 bytes per
+   * ref of the peak (4 with compressed references at load factor 1/2), next to the ~80 the refs
+   * themselves took, and only for this many collections; when the engine thread ends for want of
+   * work, {@link #trim} gives it back at once.
+   */
+  static final int SHRINK_AFTER_SWEEPS = 4;
 
   private final ReferenceQueue<Object> queue;
   private final Segment[] segments = new Segment[64];
@@ -331,6 +343,19 @@ final class HandleTable {
     }
   }
 
+  /**
+   * Shrinks every segment's table to what its nodes need now, without waiting for the sweeps of
+   * {@link #SHRINK_AFTER_SWEEPS}: for the engine thread as it ends for want of work, after which no
+   * sweep comes until something is tracked again.
+   */
+  void trim() {
+    for (Segment s : segments) {
+      synchronized (s) {
+        s.trim();
+      }
+    }
+  }
+
   private final class Segment {
     private volatile @Nullable Node[] table = new Node[MIN_TABLE];
     /** One bit per bucket to sweep after the next collection; guarded by this. */
@@ -345,6 +370,8 @@ final class HandleTable {
      * made every such ref pay for the rehashes of growing it back.
      */
     private int highWater;
+    /** How many sweeps in a row found the table oversized; guarded by this. */
+    private int oversizedSweeps;
 
     /** Returns the live node of {@code referent}, or null; hold the lock. */
     @Nullable Node find(Object referent, int hash) {
@@ -507,9 +534,8 @@ final class HandleTable {
         }
         n = next;
       }
-      if (oversized(t)) {
-        shrink(t); // a burst of referents has died: give their buckets back (no sweep may come)
-      }
+      // No shrink here, even when a burst of referents has died: the sweeps do it, once the table
+      // was oversized for SHRINK_AFTER_SWEEPS of them, and trim() when the engine thread ends.
       return taken;
     }
 
@@ -545,14 +571,28 @@ final class HandleTable {
 
     /**
      * At the end of a sweep: gives back the buckets of a burst of handles that has died, once the
-     * table was oversized for a whole interval between two sweeps; hold the lock.
+     * table was oversized at {@link #SHRINK_AFTER_SWEEPS} sweeps in a row, each looking at the peak
+     * of the whole interval before it; hold the lock.
      */
     private void settle() {
+      @Nullable Node[] t = table;
+      if (!oversized(t)) {
+        oversizedSweeps = 0;
+      } else if (++oversizedSweeps >= SHRINK_AFTER_SWEEPS) {
+        oversizedSweeps = 0;
+        shrink(t);
+      }
+      highWater = count; // the next sweep looks at the peak of the interval that starts now
+    }
+
+    /** Shrinks the table to what the count needs now; hold the lock. */
+    void trim() {
+      highWater = count;
+      oversizedSweeps = 0;
       @Nullable Node[] t = table;
       if (oversized(t)) {
         shrink(t);
       }
-      highWater = count; // the next sweep looks at the peak of the interval that starts now
     }
 
     private void sweepBucket(@Nullable Node[] t, int i) {

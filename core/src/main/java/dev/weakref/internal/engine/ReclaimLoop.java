@@ -92,6 +92,24 @@ final class ReclaimLoop implements Runnable {
   private boolean generationEnded;
   /** Whether the last fill of the batch found the queue empty. */
   private boolean drained;
+  /**
+   * Whether a collection's {@link Canary} was processed and its sweep not done yet. The sweep waits
+   * until the queue is found empty, or the end of the batch in which the next collection's canary
+   * came ({@link #sweepAtBatchEnd}), so that none waits past two collections: when a burst of
+   * referents dies, the handles the collector enqueued take their cells out of the buckets first
+   * ({@link HandleTable#takeDead}), and the sweep then finds those buckets empty instead of aging
+   * every cell that is about to be taken, one random memory read each. It is done before any
+   * sentinel is signalled, so a {@code collect()} still returns with its collection swept.
+   */
+  private boolean sweepDue;
+  /** Whether a canary came while {@link #sweepDue}: the sweep is done at the end of the batch. */
+  private boolean sweepAtBatchEnd;
+  /**
+   * A reference taken off the queue by the look that found it not empty after all at the end of a
+   * batch (see {@link #sweepDue}): the next batch begins with it. It keeps the engine's token
+   * reachable as it did on the queue.
+   */
+  private @Nullable Reference<?> carried;
   /** Sentinels taken off the queue and not yet signalled, linked through Sentinel.nextTaken. */
   private @Nullable Sentinel sentinels;
   /** How many collect() calls made by callbacks are running on this thread, one inside the other. */
@@ -178,9 +196,10 @@ final class ReclaimLoop implements Runnable {
    * @return false once the work was handed to a fresh thread: this one must end
    */
   private boolean drainOnce() throws InterruptedException {
-    if (generationEnded && sentinels == null) {
+    if (generationEnded && sentinels == null && carried == null) {
       generationEnded = false;
       if (Engine.stop()) {
+        table.trim(); // no sweep comes before something is tracked again: give the buckets back
         handingOver(); // this thread ends: what user code left on it goes with it
         return false;
       }
@@ -189,9 +208,13 @@ final class ReclaimLoop implements Runnable {
       renewCanary();
     }
     Reference<?> r;
-    if (sentinels != null) {
+    if (carried != null) {
+      r = carried;
+      carried = null;
+    } else if (sentinels != null) {
       r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
       if (r == null) {
+        sweepIfDue(); // before any handover: the new thread may signal the sentinels at once
         if (userCode.ran && Engine.handOver()) {
           return false; // the new thread signals them once this one has ended, as below
         }
@@ -233,6 +256,21 @@ final class ReclaimLoop implements Runnable {
     ReclaimEvents.flush(); // listeners hear of the batch before collect() is told it is done
     if (ReclaimEvents.takeListenersRan()) {
       userCode.ran = true; // a listener is user code too: see the handover in the class comment
+    }
+    if (sweepAtBatchEnd) {
+      sweepIfDue(); // a second collection came before the queue was ever found empty
+    } else if (drained && sweepDue) {
+      // The fill found the queue empty, but more may have come since (the reference handler still
+      // enqueuing a large collection, or another collection): sweep only once it is empty now, so
+      // that what the collection enqueued has taken its cells out first. No user code runs from
+      // here to the next batch, which begins with what this look took.
+      Reference<?> next = queue.poll();
+      if (next == null) {
+        sweepIfDue();
+      } else {
+        carried = next;
+        drained = false; // no sentinel is signalled before it is processed
+      }
     }
     Engine.unpinIfIdle();
     if (event != null) {
@@ -403,7 +441,19 @@ final class ReclaimLoop implements Runnable {
       processBatch();
       empty = drained;
     }
+    if (empty) {
+      sweepIfDue(); // done before this collect() returns, as before a sentinel is signalled
+    }
     return sentinel.taken && empty;
+  }
+
+  /** Sweeps the table if a collection's canary asked for it: see {@link #sweepDue}. */
+  private void sweepIfDue() {
+    sweepAtBatchEnd = false;
+    if (sweepDue) {
+      sweepDue = false;
+      table.sweep();
+    }
   }
 
   private void renewCanary() {
@@ -420,7 +470,12 @@ final class ReclaimLoop implements Runnable {
   private void process(Reference<?> ref) {
     if (ref instanceof Canary) {
       renewCanary();
-      table.sweep(); // this collection is swept even if the next Canary failed
+      // This collection is swept even if the next Canary failed, once the queue is empty; if the
+      // previous one's sweep still waits, at the end of this batch (one sweep serves both).
+      if (sweepDue) {
+        sweepAtBatchEnd = true;
+      }
+      sweepDue = true;
     } else if (ref instanceof Cell cell) {
       table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {

@@ -191,9 +191,14 @@ final class HandleTableTest {
     for (int hash : hashes) {
       table.takeDead(hash); // as the engine does for each ref the collector enqueued
     }
-    // The table keeps the size it needed until a whole interval between two sweeps has passed
-    // without needing it, so that a steady stream of refs does not regrow it after every sweep.
-    table.sweep();
+    assertEquals(peak, table.capacity(), "the deaths shrank the table at once");
+    // The table keeps the size it needed until SHRINK_AFTER_SWEEPS sweeps in a row found it
+    // oversized, each looking at a whole interval, so that a stream of refs, steady or in bursts,
+    // does not regrow it after every sweep. The first sweep still sees the peak of its interval.
+    for (int i = 0; i < HandleTable.SHRINK_AFTER_SWEEPS; i++) {
+      table.sweep();
+      assertEquals(peak, table.capacity(), "shrank at sweep " + (i + 1));
+    }
     table.sweep();
     assertTrue(table.capacity() <= 2 * minimum,
         "the table kept " + table.capacity() + " buckets of its peak " + peak + " (minimum "
@@ -222,10 +227,72 @@ final class HandleTableTest {
     addDropped(table, n, keep);
     assertEquals(peak, table.capacity(), "the next interval's refs grew the table again");
     Reclaimer.collect();
-    table.sweep();
-    table.sweep(); // a whole interval without refs: the buckets go back
+    for (int i = 0; i <= HandleTable.SHRINK_AFTER_SWEEPS; i++) {
+      table.sweep(); // the intervals without refs: the buckets go back after the last
+    }
     assertTrue(table.capacity() <= 2 * minimum, "kept " + table.capacity() + " of " + peak);
     Reference.reachabilityFence(keep);
+  }
+
+  /**
+   * Issue 19's cost per ref, in bursts: refs to a burst of objects whose referents all die, then,
+   * a collection later, the next burst. Giving the buckets back as the first burst died made every
+   * ref of the second pay for the rehashes of growing the table again.
+   */
+  @Test
+  void aBurstAfterABurstDied_growsNoTableAgain() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    int n = 20_000;
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    int[] hashes = burstThatDies(table, n, handles);
+    int peak = table.capacity();
+    for (int hash : hashes) {
+      table.takeDead(hash);
+    }
+    table.sweep();
+    table.sweep();
+    AtomicInteger rehashes = new AtomicInteger();
+    table.allocationHook = length -> rehashes.incrementAndGet();
+    burstThatDies(table, n, handles);
+    assertEquals(0, rehashes.get(), "the second burst rehashed the table");
+    assertEquals(peak, table.capacity());
+    Reference.reachabilityFence(handles);
+  }
+
+  @Test
+  void trim_givesTheBucketsOfDeadReferentsBackAtOnce() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    int minimum = table.capacity();
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    int[] hashes = burstThatDies(table, 20_000, handles);
+    for (int hash : hashes) {
+      table.takeDead(hash);
+    }
+    table.trim(); // as the engine thread does when it ends for want of work
+    assertEquals(minimum, table.capacity());
+    Reference.reachabilityFence(handles);
+  }
+
+  /**
+   * Tracks {@code n} handles (kept in {@code handles}) to fresh objects, then lets the objects die
+   * and collects; returns their hashes.
+   */
+  private static int[] burstThatDies(HandleTable table, int n, List<WeakReference<Object>> handles) {
+    int[] hashes = new int[n];
+    List<Object> referents = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Object o = new Object();
+      hashes[i] = System.identityHashCode(o);
+      WeakReference<Object> h = new WeakReference<>(o);
+      referents.add(o);
+      handles.add(h);
+      table.add(o, hashes[i], h, CellKind.of(Object.class, null, null));
+    }
+    referents.clear();
+    Reclaimer.collect();
+    return hashes;
   }
 
   /** Tracks {@code n} handles to fresh objects, which are kept, and drops the handles. */
