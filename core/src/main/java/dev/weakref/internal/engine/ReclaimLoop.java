@@ -199,7 +199,12 @@ final class ReclaimLoop implements Runnable {
     if (generationEnded && sentinels == null && carried == null) {
       generationEnded = false;
       if (Engine.stop()) {
-        table.trim(); // no sweep comes before something is tracked again: give the buckets back
+        try {
+          table.trim(); // no sweep comes before something is tracked again: give the buckets back
+        } catch (Throwable t) {
+          // The buckets stay until the next sweep: a cost, not a fault. This thread must end all
+          // the same (its generation is over), and no user hook runs once it is.
+        }
         handingOver(); // this thread ends: what user code left on it goes with it
         return false;
       }
@@ -259,11 +264,13 @@ final class ReclaimLoop implements Runnable {
     }
     if (sweepAtBatchEnd) {
       sweepIfDue(); // a second collection came before the queue was ever found empty
-    } else if (drained && sweepDue) {
-      // The fill found the queue empty, but more may have come since (the reference handler still
-      // enqueuing a large collection, or another collection): sweep only once it is empty now, so
-      // that what the collection enqueued has taken its cells out first. No user code runs from
-      // here to the next batch, which begins with what this look took.
+    } else if (sweepDue) {
+      // Sweep only once the queue is empty now (the fill may have found it empty, or stopped at a
+      // full batch; and the reference handler may still be enqueuing a large collection), so that
+      // what the collection enqueued has taken its cells out first. Whether or not the fill found
+      // it empty, this look decides: a batch that ended full on the queue's last reference must not
+      // leave the sweep waiting for the next collection. No user code runs from here to the next
+      // batch, which begins with what this look took.
       Reference<?> next = queue.poll();
       if (next == null) {
         sweepIfDue();
@@ -445,6 +452,14 @@ final class ReclaimLoop implements Runnable {
       sweepIfDue(); // done before this collect() returns, as before a sentinel is signalled
     }
     return sentinel.taken && empty;
+  }
+
+  /**
+   * Whether a sweep waits, or a reference was carried to the next batch; a test seam, read from the
+   * engine thread or while a test holds it (in a reference's {@code reclaimed()}).
+   */
+  boolean sweepPending() {
+    return sweepDue || sweepAtBatchEnd || carried != null;
   }
 
   /** Sweeps the table if a collection's canary asked for it: see {@link #sweepDue}. */
