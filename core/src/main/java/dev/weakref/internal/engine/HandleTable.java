@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Dropped handles.</b> A cell whose handle was dropped is cleared by the collector. Every
  * bucket pushed to is marked dirty; after each collection (once the references it enqueued are
- * taken: see {@code ReclaimLoop}) the engine {@linkplain #sweep sweeps} the dirty buckets,
+ * taken, so one sweep may serve two collections: see {@code ReclaimLoop}) the engine {@linkplain #sweep sweeps} the dirty buckets,
  * unlinking cleared cells (and groups left without any). A cell it finds alive twice is replaced
  * by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a handle dropped
  * later marks its bucket dirty when the engine takes its cell off the queue: no
@@ -50,10 +50,12 @@ final class HandleTable {
    * before it shrinks. A program that tracks a burst of refs, lets their referents die and tracks
    * the next burst a collection or two later (a cache refilled, a batch job) needs the same buckets
    * again: giving them back at the first sweep made every ref of the next burst pay for the
-   * rehashes of growing the table back. What waiting costs is the bucket array: at most 8 bytes per
-   * ref of the peak (4 with compressed references at load factor 1/2), next to the ~80 the refs
-   * themselves took, and only for this many collections; when the engine thread ends for want of
-   * work, {@link #trim} gives it back at once.
+   * rehashes of growing the table back. What waiting costs is the bucket array: the table doubles
+   * once it holds more nodes than buckets, so up to 2 slots per ref of the peak, 8 bytes with
+   * compressed references (16 without), next to the ~80 the refs themselves took, and only for this
+   * many sweeps (a sweep may serve two collections, so up to twice as many collections). When the
+   * engine thread ends for want of work, {@link #trim} gives it back at once; while something else
+   * keeps the thread alive and no collection comes, the table keeps its peak size.
    */
   static final int SHRINK_AFTER_SWEEPS = 4;
 
