@@ -200,12 +200,14 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
   }
 
   /**
-   * Engine thread: unlinks [first] and the registrations linked to it (through [QueueRef.queued]),
-   * queues their tags, and wakes as many waiting collectors as there are tags, at most. Those that
-   * [close] dropped meanwhile are skipped.
+   * Engine thread (or, should the batch's hand-off fail, the thread of [QueueRef.reclaimed]):
+   * unlinks [first] and the registrations linked to it (through [QueueRef.queued]), queues their
+   * tags, and wakes as many waiting collectors as there are tags, at most. Those that [close]
+   * dropped meanwhile are skipped. Allocates nothing once the tags are queued, so that no
+   * `OutOfMemoryError` can leave them queued with their collectors asleep.
    */
   internal fun deliver(first: QueueRef) {
-    var woken: Array<CancellableContinuation<Unit>?>? = null
+    var wake = 0
     synchronized(lock) {
       var chainFirst: QueueRef? = null
       var chainLast: QueueRef? = null
@@ -232,10 +234,14 @@ public class ReclaimQueue<T : Any> : AutoCloseable {
       val t = tail
       if (t == null) head.set(chainFirst) else QueueRef.QUEUED.setRelease(t, chainFirst)
       tail = chainLast
-      val wake = minOf(count, waiters.size)
-      if (wake > 0) woken = Array(wake) { waiters.pollFirst() }
+      wake = minOf(count, waiters.size)
     }
-    woken?.forEach { it!!.resume(Unit) }
+    // One waiter at a time, each taken under the lock: a waiter that came meanwhile is woken just
+    // as well (tags wait for it), and one cancelled meanwhile is no longer there to be taken.
+    repeat(wake) {
+      val waiter = synchronized(lock) { waiters.pollFirst() } ?: return
+      waiter.resume(Unit)
+    }
   }
 
   /**
@@ -348,7 +354,10 @@ internal class QueueRef(
    */
   @JvmField var queued: QueueRef? = null
 
-  /** Returns the tag, dropped from here: the registration may stay the queue's head a while. */
+  /**
+   * Returns the tag, dropped from here: a taken registration the collector had promoted would
+   * otherwise keep its tag until an old-generation collection.
+   */
   fun takeTag(): Any {
     val t = tag!!
     tag = null
@@ -359,7 +368,10 @@ internal class QueueRef(
     if (owner.addToBatch(this)) return
     try {
       atBatchEnd(owner.batchDelivery)
-    } catch (e: Throwable) { // OutOfMemoryError: deliver this one now rather than lose it
+    } catch (e: Throwable) {
+      // No hand-off at the batch's end: an OutOfMemoryError, or called off the engine thread (a
+      // test does, and atBatchEnd then throws IllegalStateException). Deliver this one now rather
+      // than lose it.
       owner.deliver(this)
       return
     }
