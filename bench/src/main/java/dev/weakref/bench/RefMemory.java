@@ -49,6 +49,7 @@ public final class RefMemory {
     double[] trials = new double[TRIALS];
     for (int t = 0; t < TRIALS; t++) {
       Object[] keep = new Object[N];
+      settle();
       long before = usedAfterGc();
       for (int i = 0; i < N; i++) {
         keep[i] = make.apply(i);
@@ -68,6 +69,17 @@ public final class RefMemory {
     double[] s = xs.clone();
     java.util.Arrays.sort(s);
     return s[s.length / 2];
+  }
+
+  /**
+   * Lets the engine give back what the previous measurement left: its handle table keeps the
+   * buckets of refs whose referents died for a few sweeps (one per collection) before it shrinks,
+   * and a baseline taken before that would have the next measurement count their return.
+   */
+  private static void settle() {
+    for (int i = 0; i < 12; i++) {
+      Reclaimer.collect();
+    }
   }
 
   private static long usedAfterGc() {
