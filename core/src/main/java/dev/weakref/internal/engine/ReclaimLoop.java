@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * reference leaves the batch only as it is processed: a {@code collect()} called by a callback
  * ({@link #collectNested}) goes on with the same batch and cursor, so nothing is run twice and
  * nothing skipped; an {@link OutOfMemoryError} while the batch grows first processes what the batch
- * holds, then reuses its array; one while re-creating the {@link Canary} is retried at the next batch
- * or within {@link #RETRY_MS} ms, and the collection it announced is swept all the same.
+ * holds, then reuses its array; one while re-creating the canary ({@link Sweeps}) is retried at
+ * the next batch or within {@link Sweeps#RETRY_MS} ms, and the collection it announced is swept all
+ * the same.
  *
  * <p><b>What a callback leaves on the thread does not outlive it.</b> After each callback the loop
  * clears the thread's interrupt status and resets its context class loader to {@code null}.
@@ -72,8 +73,6 @@ final class ReclaimLoop implements Runnable {
   static final int MAX_NESTED_COLLECTS = 8;
   /** How long user code's thread-locals may stay on an engine thread that no collect() waits for. */
   static final long HANDOVER_MS = 1000;
-  /** How soon a failed Canary allocation is retried when no batch comes before. */
-  static final long RETRY_MS = 100;
 
   /*
    * Engine-thread state. A handover to a fresh thread publishes it through Thread.start(), and the
@@ -92,21 +91,11 @@ final class ReclaimLoop implements Runnable {
   private boolean generationEnded;
   /** Whether the last fill of the batch found the queue empty. */
   private boolean drained;
-  /**
-   * Whether a collection's {@link Canary} was processed and its sweep not done yet. The sweep waits
-   * until the queue is found empty, or the end of the batch in which the next collection's canary
-   * came ({@link #sweepAtBatchEnd}), so that none waits past two collections: when a burst of
-   * referents dies, the handles the collector enqueued take their cells out of the buckets first
-   * ({@link HandleTable#takeDead}), and the sweep then finds those buckets empty instead of aging
-   * every cell that is about to be taken, one random memory read each. It is done before any
-   * sentinel is signalled, so a {@code collect()} still returns with its collection swept.
-   */
-  private boolean sweepDue;
-  /** Whether a canary came while {@link #sweepDue}: the sweep is done at the end of the batch. */
-  private boolean sweepAtBatchEnd;
+  /** When the table is swept: after each collection, once what it enqueued is taken. */
+  private final Sweeps sweeps;
   /**
    * A reference taken off the queue by the look that found it not empty after all at the end of a
-   * batch (see {@link #sweepDue}): the next batch begins with it. It keeps the engine's token
+   * batch ({@link Sweeps#atBatchEnd}): the next batch begins with it. It keeps the engine's token
    * reachable as it did on the queue.
    */
   private @Nullable Reference<?> carried;
@@ -116,10 +105,7 @@ final class ReclaimLoop implements Runnable {
   private int nested;
   /** System.nanoTime() of the batch in which user code first ran on the current thread. */
   private long userCodeSince;
-
-  /** Test seam: how many Canary allocations are still to fail with an injected OutOfMemoryError. */
-  static final AtomicInteger canaryFaults = new AtomicInteger();
-  /** Test seam: how many batch growths past BATCH_MAX are still to fail the same way. */
+  /** Test seam: how many batch growths past BATCH_MAX are still to fail (an injected OOM). */
   static final AtomicInteger growthFaults = new AtomicInteger();
 
   /** What user code runs on this loop's thread: for the watchdog, JFR, the stats and collect(). */
@@ -153,24 +139,10 @@ final class ReclaimLoop implements Runnable {
     PENDING.setOpaque(this, n);
   }
 
-  /**
-   * Cleared by every collection; tells the loop when to sweep dropped handles' cells. Null after an
-   * OutOfMemoryError while re-creating it, until a retry succeeds.
-   */
-  @SuppressWarnings("unused")
-  private @Nullable Canary canary;
-
   ReclaimLoop(ReferenceQueue<Object> queue, HandleTable table) {
     this.queue = queue;
     this.table = table;
-    this.canary = new Canary(queue);
-  }
-
-  /** A weak reference to garbage: the collector clears it, and so announces itself, every cycle. */
-  private static final class Canary extends java.lang.ref.WeakReference<Object> {
-    Canary(ReferenceQueue<Object> queue) {
-      super(new Object(), queue);
-    }
+    this.sweeps = new Sweeps(queue, table);
   }
 
   @Override
@@ -209,9 +181,7 @@ final class ReclaimLoop implements Runnable {
         return false;
       }
     }
-    if (canary == null) {
-      renewCanary();
-    }
+    sweeps.renewCanaryIfMissing();
     Reference<?> r;
     if (carried != null) {
       r = carried;
@@ -219,15 +189,15 @@ final class ReclaimLoop implements Runnable {
     } else if (sentinels != null) {
       r = queue.poll(); // a full batch ended with sentinels waiting: is the queue empty now?
       if (r == null) {
-        sweepIfDue(); // before any handover: the new thread may signal the sentinels at once
+        sweeps.sweepIfDue(); // before any handover: the new thread may signal the sentinels at once
         if (userCode.ran && Engine.handOver()) {
           return false; // the new thread signals them once this one has ended, as below
         }
         signalSentinels();
         return true;
       }
-    } else if (userCode.ran || canary == null) {
-      long wait = canary == null ? RETRY_MS : HANDOVER_MS;
+    } else if (userCode.ran || sweeps.canaryMissing()) {
+      long wait = sweeps.canaryMissing() ? Sweeps.RETRY_MS : HANDOVER_MS;
       if (userCode.ran) {
         wait = Math.min(wait, HANDOVER_MS - (System.nanoTime() - userCodeSince) / 1_000_000);
       }
@@ -262,22 +232,10 @@ final class ReclaimLoop implements Runnable {
     if (ReclaimEvents.takeListenersRan()) {
       userCode.ran = true; // a listener is user code too: see the handover in the class comment
     }
-    if (sweepAtBatchEnd) {
-      sweepIfDue(); // a second collection came before the queue was ever found empty
-    } else if (sweepDue) {
-      // Sweep only once the queue is empty now (the fill may have found it empty, or stopped at a
-      // full batch; and the reference handler may still be enqueuing a large collection), so that
-      // what the collection enqueued has taken its cells out first. Whether or not the fill found
-      // it empty, this look decides: a batch that ended full on the queue's last reference must not
-      // leave the sweep waiting for the next collection. No user code runs from here to the next
-      // batch, which begins with what this look took.
-      Reference<?> next = queue.poll();
-      if (next == null) {
-        sweepIfDue();
-      } else {
-        carried = next;
-        drained = false; // no sentinel is signalled before it is processed
-      }
+    Reference<?> next = sweeps.atBatchEnd(); // sweeps once what the collection enqueued is taken
+    if (next != null) {
+      carried = next; // the next batch begins with it
+      drained = false; // no sentinel is signalled before it is processed
     }
     Engine.unpinIfIdle();
     if (event != null) {
@@ -449,7 +407,7 @@ final class ReclaimLoop implements Runnable {
       empty = drained;
     }
     if (empty) {
-      sweepIfDue(); // done before this collect() returns, as before a sentinel is signalled
+      sweeps.sweepIfDue(); // done before this collect() returns, as before a sentinel is signalled
     }
     return sentinel.taken && empty;
   }
@@ -459,38 +417,12 @@ final class ReclaimLoop implements Runnable {
    * engine thread or while a test holds it (in a reference's {@code reclaimed()}).
    */
   boolean sweepPending() {
-    return sweepDue || sweepAtBatchEnd || carried != null;
-  }
-
-  /** Sweeps the table if a collection's canary asked for it: see {@link #sweepDue}. */
-  private void sweepIfDue() {
-    sweepAtBatchEnd = false;
-    if (sweepDue) {
-      sweepDue = false;
-      table.sweep();
-    }
-  }
-
-  private void renewCanary() {
-    try {
-      if (canaryFaults.get() > 0 && canaryFaults.getAndDecrement() > 0) {
-        throw new OutOfMemoryError("injected by a test: no Canary");
-      }
-      canary = new Canary(queue);
-    } catch (OutOfMemoryError e) {
-      canary = null; // retried at the next batch, or within RETRY_MS: see drainOnce
-    }
+    return sweeps.pending() || carried != null;
   }
 
   private void process(Reference<?> ref) {
-    if (ref instanceof Canary) {
-      renewCanary();
-      // This collection is swept even if the next Canary failed, once the queue is empty; if the
-      // previous one's sweep still waits, at the end of this batch (one sweep serves both).
-      if (sweepDue) {
-        sweepAtBatchEnd = true;
-      }
-      sweepDue = true;
+    if (sweeps.collectionSeen(ref)) {
+      // A collection happened: its sweep is due (see Sweeps).
     } else if (ref instanceof Cell cell) {
       table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
     } else if (ref instanceof EngineReference<?> engineRef) {

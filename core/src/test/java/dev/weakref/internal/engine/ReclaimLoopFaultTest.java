@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An {@link OutOfMemoryError} on the engine thread corrupts nothing and loses nothing: injected
- * through the loop's test seams ({@link ReclaimLoop#growthFaults}, {@link ReclaimLoop#canaryFaults}),
+ * through the loop's test seams ({@link ReclaimLoop#growthFaults}, {@link Sweeps#canaryFaults}),
  * at the two allocations that used to lose work.
  */
 final class ReclaimLoopFaultTest {
@@ -24,7 +24,7 @@ final class ReclaimLoopFaultTest {
   @AfterEach
   void disarm() {
     ReclaimLoop.growthFaults.set(0);
-    ReclaimLoop.canaryFaults.set(0);
+    Sweeps.canaryFaults.set(0);
   }
 
   /** An engine reference that runs {@code body} when processed. */
@@ -99,9 +99,9 @@ final class ReclaimLoopFaultTest {
    */
   @Test
   void oomeWhileRecreatingTheCanary_sweepingGoesOnLater() {
-    ReclaimLoop.canaryFaults.set(1);
+    Sweeps.canaryFaults.set(1);
     Reclaimer.collect(); // clears the Canary: re-creating it fails
-    assertEquals(0, ReclaimLoop.canaryFaults.get(), "the fault was not injected");
+    assertEquals(0, Sweeps.canaryFaults.get(), "the fault was not injected");
     Object o = new Object();
     garbageRefsTo(o);
     assertTrue(Tracking.hasRecord(o));
