@@ -165,21 +165,12 @@ final class HandleTableTest {
 
   @Test
   void deathsOfTenuredRefsReferents_shrinkTheTableBackToItsMinimum() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    HandleTable table = plainTable();
     int minimum = table.capacity();
     int n = 20_000;
     List<Object> referents = new ArrayList<>();
     List<WeakReference<Object>> handles = new ArrayList<>();
-    int[] hashes = new int[n];
-    for (int i = 0; i < n; i++) {
-      Object o = new Object();
-      hashes[i] = System.identityHashCode(o);
-      WeakReference<Object> h = new WeakReference<>(o);
-      referents.add(o);
-      handles.add(h);
-      table.add(o, hashes[i], h, CellKind.of(Object.class, null, null));
-    }
+    int[] hashes = track(table, n, referents, handles);
     for (int i = 0; i < 3; i++) {
       table.sweep(); // ages, then tenures: no bucket is dirty any more
     }
@@ -188,9 +179,7 @@ final class HandleTableTest {
 
     referents.clear(); // the referents die while their refs are still held
     Reclaimer.collect();
-    for (int hash : hashes) {
-      table.takeDead(hash); // as the engine does for each ref the collector enqueued
-    }
+    takeAll(table, hashes); // as the engine does for each ref the collector enqueued
     assertEquals(peak, table.capacity(), "the deaths shrank the table at once");
     // The table keeps the size it needed until SHRINK_AFTER_SWEEPS sweeps in a row found it
     // oversized, each looking at a whole interval, so that a stream of refs, steady or in bursts,
@@ -213,8 +202,7 @@ final class HandleTableTest {
    */
   @Test
   void aSteadyStreamOfDroppedRefs_keepsItsBuckets_untilAWholeIntervalDidNotNeedThem() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    HandleTable table = plainTable();
     int minimum = table.capacity();
     int n = 20_000;
     List<Object> keep = new ArrayList<>();
@@ -241,15 +229,12 @@ final class HandleTableTest {
    */
   @Test
   void aBurstAfterABurstDied_growsNoTableAgain() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    HandleTable table = plainTable();
     int n = 20_000;
     List<WeakReference<Object>> handles = new ArrayList<>();
     int[] hashes = burstThatDies(table, n, handles);
     int peak = table.capacity();
-    for (int hash : hashes) {
-      table.takeDead(hash);
-    }
+    takeAll(table, hashes);
     table.sweep();
     table.sweep();
     AtomicInteger rehashes = new AtomicInteger();
@@ -262,14 +247,11 @@ final class HandleTableTest {
 
   @Test
   void trim_givesTheBucketsOfDeadReferentsBackAtOnce() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    HandleTable table = plainTable();
     int minimum = table.capacity();
     List<WeakReference<Object>> handles = new ArrayList<>();
     int[] hashes = burstThatDies(table, 20_000, handles);
-    for (int hash : hashes) {
-      table.takeDead(hash);
-    }
+    takeAll(table, hashes);
     table.trim(); // as the engine thread does when it ends for want of work
     assertEquals(minimum, table.capacity());
     Reference.reachabilityFence(handles);
@@ -279,9 +261,24 @@ final class HandleTableTest {
    * Tracks {@code n} handles (kept in {@code handles}) to fresh objects, then lets the objects die
    * and collects; returns their hashes.
    */
-  private static int[] burstThatDies(HandleTable table, int n, List<WeakReference<Object>> handles) {
+  /** A table whose handles are plain weak references. */
+  private static HandleTable plainTable() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    return table;
+  }
+
+  /** Takes the nodes of the referents of {@code hashes}, as the engine does for each dead one. */
+  private static void takeAll(HandleTable table, int[] hashes) {
+    for (int hash : hashes) {
+      table.takeDead(hash);
+    }
+  }
+
+  /** Tracks a handle to each of {@code n} fresh objects, all kept; returns their hashes. */
+  private static int[] track(HandleTable table, int n, List<Object> referents,
+      List<WeakReference<Object>> handles) {
     int[] hashes = new int[n];
-    List<Object> referents = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Object o = new Object();
       hashes[i] = System.identityHashCode(o);
@@ -290,6 +287,12 @@ final class HandleTableTest {
       handles.add(h);
       table.add(o, hashes[i], h, CellKind.of(Object.class, null, null));
     }
+    return hashes;
+  }
+
+  private static int[] burstThatDies(HandleTable table, int n, List<WeakReference<Object>> handles) {
+    List<Object> referents = new ArrayList<>();
+    int[] hashes = track(table, n, referents, handles);
     referents.clear();
     Reclaimer.collect();
     return hashes;
@@ -307,8 +310,7 @@ final class HandleTableTest {
 
   @Test
   void outOfMemoryInAResize_losesNoHandle_andGrowingResumesLater() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    HandleTable table = plainTable();
     AtomicInteger refused = new AtomicInteger();
     table.allocationHook = length -> {
       refused.incrementAndGet();
