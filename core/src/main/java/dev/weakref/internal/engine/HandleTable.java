@@ -23,11 +23,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Dropped handles.</b> A cell whose handle was dropped is cleared by the collector. Every
  * bucket pushed to is marked dirty; after each collection (once the references it enqueued are
- * taken, so one sweep may serve two collections: see {@code ReclaimLoop}) the engine {@linkplain #sweep sweeps} the dirty buckets,
- * unlinking cleared cells (and groups left without any). A cell it finds alive twice is replaced
- * by a twin registered with the engine's queue ({@link Cell.Tenured}), so that a handle dropped
- * later marks its bucket dirty when the engine takes its cell off the queue: no
- * bucket is swept unless something in it changed, or holds a cell too young to be tenured.
+ * taken, so one sweep may serve two collections: see {@link Sweeps}) the engine
+ * {@linkplain #sweep sweeps} the dirty buckets, unlinking cleared cells (and groups left without
+ * any). A cell it finds alive twice is replaced by a twin registered with the engine's queue
+ * ({@link Cell.Tenured}), so that a handle dropped later marks its bucket dirty when the engine
+ * takes its cell off the queue: no bucket is swept unless something in it changed, or holds a cell
+ * too young to be tenured.
  *
  * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
  * shared ref's fast path reads without the lock; it may miss (a node being linked, a chain being
