@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command for the whole benchmark suite (quick profile: under 10 minutes on 2 cores).
+# One command for the whole benchmark suite (quick profile: about 11 minutes on 2 cores, with the
+# build).
 #
 #   bash bench/run.sh                 # quick profile: 3 rounds x 1 fork of the rows that targets
 #                                     # compare, 1 fork of the others, short iterations
@@ -17,8 +18,9 @@
 # mirror the 90/10 targets: ours and WeakHashMap on one thread, ours, Guava and Caffeine on two (not
 # the synchronized wrappers, ReferenceMap, the ConcurrentHashMap ceiling, the identity variants or
 # Guava and Caffeine on one thread). A fork costs about 2.5 s here whatever its iterations; all 32
-# in all three rounds would add 4 minutes to a profile that must stay under 10. Their figures are a
-# single fork's: read them as indications, and use PROFILE=full for figures to quote.
+# in all three rounds would add 4 minutes to a profile of about 11 (under 10 before FreshStream's
+# minute). Their figures are a single fork's: read them as indications, and use PROFILE=full for
+# figures to quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${PROFILE:-quick}
