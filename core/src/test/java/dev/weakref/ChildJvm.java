@@ -41,19 +41,26 @@ public final class ChildJvm {
       throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path err = Files.createTempFile("weakref-child", ".err");
+    Path stdout = Files.createTempFile("weakref-child", ".out");
     try {
       List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC"));
       command.addAll(args);
+      // Both streams go to files, so that the timeout below holds: reading a pipe to its end would
+      // wait as long as a hung child lives.
       Process p = new ProcessBuilder(command)
+          .redirectOutput(stdout.toFile())
           .redirectError(err.toFile())
           .start();
       p.getOutputStream().close();
-      List<String> out = new ArrayList<>();
-      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError("child JVM " + what + " did not exit in time");
+        p.waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError("child JVM " + what + " did not exit in 120 s; it printed "
+            + Files.readAllLines(stdout, StandardCharsets.UTF_8).size() + " lines, stderr: "
+            + Files.readString(err));
       }
+      List<String> out = new ArrayList<>();
+      String text = Files.readString(stdout, StandardCharsets.UTF_8);
       for (String line : text.split("\\R")) {
         if (!line.isEmpty()) {
           out.add(line);
@@ -62,6 +69,7 @@ public final class ChildJvm {
       return new Result(p.exitValue(), out, Files.readString(err));
     } finally {
       Files.deleteIfExists(err);
+      Files.deleteIfExists(stdout);
     }
   }
 }

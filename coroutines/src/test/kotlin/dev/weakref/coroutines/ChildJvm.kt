@@ -15,22 +15,28 @@ internal object ChildJvm {
   fun run(mainClass: Class<*>): Result {
     val java = Path.of(System.getProperty("java.home"), "bin", "java")
     val err = Files.createTempFile("weakref-child", ".err")
+    val out = Files.createTempFile("weakref-child", ".out")
     try {
+      // Both streams go to files, so that the timeout holds: reading a pipe to its end would wait
+      // as long as a hung child lives.
       val p =
           ProcessBuilder(
                   java.toString(), "-Xmx256m", "-XX:+UseSerialGC",
                   "-cp", System.getProperty("java.class.path"), mainClass.name)
+              .redirectOutput(out.toFile())
               .redirectError(err.toFile())
               .start()
       p.outputStream.close()
-      val text = String(p.inputStream.readAllBytes(), Charsets.UTF_8)
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly()
-        throw AssertionError("child JVM ${mainClass.name} did not exit in time")
+        throw AssertionError(
+            "child JVM ${mainClass.name} did not exit in 120 s; stderr: ${Files.readString(err)}")
       }
+      val text = Files.readString(out)
       return Result(p.exitValue(), text.lines().filter { it.isNotEmpty() }, Files.readString(err))
     } finally {
       Files.deleteIfExists(err)
+      Files.deleteIfExists(out)
     }
   }
 }
