@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -170,7 +171,7 @@ final class HandleTableTest {
     int n = 20_000;
     List<Object> referents = new ArrayList<>();
     List<WeakReference<Object>> handles = new ArrayList<>();
-    int[] hashes = track(table, n, referents, handles);
+    int[] hashes = track(table, n, null, referents, handles);
     for (int i = 0; i < 3; i++) {
       table.sweep(); // ages, then tenures: no bucket is dirty any more
     }
@@ -206,13 +207,15 @@ final class HandleTableTest {
     int minimum = table.capacity();
     int n = 20_000;
     List<Object> keep = new ArrayList<>();
-    addDropped(table, n, keep);
+    int[] hashes = addDropped(table, n, null, keep);
     int peak = table.capacity();
     assertTrue(peak >= n, "the table did not grow: " + peak);
     Reclaimer.collect(); // clears the cells of the dropped handles
     table.sweep();
     assertEquals(peak, table.capacity(), "the sweep shrank the table the stream fills again");
-    addDropped(table, n, keep);
+    // The same hashes again: fresh identity hashes could load some segment more than the first
+    // interval did and grow it, which is no regrowth of what the sweep kept.
+    addDropped(table, n, hashes, keep);
     assertEquals(peak, table.capacity(), "the next interval's refs grew the table again");
     Reclaimer.collect();
     for (int i = 0; i <= HandleTable.SHRINK_AFTER_SWEEPS; i++) {
@@ -232,14 +235,15 @@ final class HandleTableTest {
     HandleTable table = plainTable();
     int n = 20_000;
     List<WeakReference<Object>> handles = new ArrayList<>();
-    int[] hashes = burstThatDies(table, n, handles);
+    int[] hashes = burstThatDies(table, n, null, handles);
     int peak = table.capacity();
     takeAll(table, hashes);
     table.sweep();
     table.sweep();
     AtomicInteger rehashes = new AtomicInteger();
     table.allocationHook = length -> rehashes.incrementAndGet();
-    burstThatDies(table, n, handles);
+    // The same hashes again, so that no segment is loaded more than by the first burst.
+    burstThatDies(table, n, hashes, handles);
     assertEquals(0, rehashes.get(), "the second burst rehashed the table");
     assertEquals(peak, table.capacity());
     Reference.reachabilityFence(handles);
@@ -250,17 +254,13 @@ final class HandleTableTest {
     HandleTable table = plainTable();
     int minimum = table.capacity();
     List<WeakReference<Object>> handles = new ArrayList<>();
-    int[] hashes = burstThatDies(table, 20_000, handles);
+    int[] hashes = burstThatDies(table, 20_000, null, handles);
     takeAll(table, hashes);
     table.trim(); // as the engine thread does when it ends for want of work
     assertEquals(minimum, table.capacity());
     Reference.reachabilityFence(handles);
   }
 
-  /**
-   * Tracks {@code n} handles (kept in {@code handles}) to fresh objects, then lets the objects die
-   * and collects; returns their hashes.
-   */
   /** A table whose handles are plain weak references. */
   private static HandleTable plainTable() {
     HandleTable table = new HandleTable(new ReferenceQueue<>());
@@ -275,13 +275,16 @@ final class HandleTableTest {
     }
   }
 
-  /** Tracks a handle to each of {@code n} fresh objects, all kept; returns their hashes. */
-  private static int[] track(HandleTable table, int n, List<Object> referents,
-      List<WeakReference<Object>> handles) {
+  /**
+   * Tracks a handle to each of {@code n} fresh objects, all kept, under {@code given} hashes if
+   * any, else under their identity hashes; returns the hashes.
+   */
+  private static int[] track(HandleTable table, int n, int @Nullable [] given,
+      List<Object> referents, List<WeakReference<Object>> handles) {
     int[] hashes = new int[n];
     for (int i = 0; i < n; i++) {
       Object o = new Object();
-      hashes[i] = System.identityHashCode(o);
+      hashes[i] = given != null ? given[i] : System.identityHashCode(o);
       WeakReference<Object> h = new WeakReference<>(o);
       referents.add(o);
       handles.add(h);
@@ -290,22 +293,29 @@ final class HandleTableTest {
     return hashes;
   }
 
-  private static int[] burstThatDies(HandleTable table, int n, List<WeakReference<Object>> handles) {
+  private static int[] burstThatDies(HandleTable table, int n, int @Nullable [] given,
+      List<WeakReference<Object>> handles) {
     List<Object> referents = new ArrayList<>();
-    int[] hashes = track(table, n, referents, handles);
+    int[] hashes = track(table, n, given, referents, handles);
     referents.clear();
     Reclaimer.collect();
     return hashes;
   }
 
-  /** Tracks {@code n} handles to fresh objects, which are kept, and drops the handles. */
-  private static void addDropped(HandleTable table, int n, List<Object> referents) {
+  /**
+   * Tracks {@code n} handles to fresh objects, which are kept, and drops the handles; the objects
+   * are tracked under {@code hashes} if given, else under their identity hashes. Returns the hashes.
+   */
+  private static int[] addDropped(HandleTable table, int n, int @Nullable [] hashes,
+      List<Object> referents) {
+    int[] used = new int[n];
     for (int i = 0; i < n; i++) {
       Object o = new Object();
       referents.add(o);
-      table.add(o, System.identityHashCode(o), new WeakReference<>(o),
-          CellKind.of(Object.class, null, null));
+      used[i] = hashes != null ? hashes[i] : System.identityHashCode(o);
+      table.add(o, used[i], new WeakReference<>(o), CellKind.of(Object.class, null, null));
     }
+    return used;
   }
 
   @Test
