@@ -3,8 +3,17 @@ package dev.weakref.internal.engine;
 import static dev.weakref.internal.engine.Engine.LOOP;
 import static dev.weakref.internal.engine.Engine.QUEUE;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,11 +63,12 @@ public final class CollectBarrier {
     }
     Object token = Engine.token(); // the engine thread runs while this waits: see Engine
     // Why a collection and then two rounds, each a sentinel and a collection. What must be proven
-    // is that every reference the first System.gc() (call it B) cleared has been enqueued and
-    // processed. B has put them on the JVM's pending list by the time it returns. The reference
-    // handler takes that list whole and enqueues it before it takes the next; but a list published
-    // while an earlier one is still pending is prepended to it (HotSpot links the newer list in
-    // front), so a later collection's references may reach the queue before B's.
+    // is that every reference the first whole-heap collection (call it B: see collectWholeHeap)
+    // cleared has been enqueued and processed. B has put them on the JVM's pending list by the time
+    // it returns. The reference handler takes that list whole and enqueues it before it takes the
+    // next; but a list published while an earlier one is still pending is prepended to it (HotSpot
+    // links the newer list in front), so a later collection's references may reach the queue
+    // before B's.
     // - Round 1's sentinel is created after B returned, so whatever collection clears it publishes
     //   it after B's list: once the loop has taken it, the handler has taken B's list too (with it,
     //   or before). But B's references may still be on their way, behind the sentinel.
@@ -101,8 +111,7 @@ public final class CollectBarrier {
   static void forceAndAwait(Duration timeout, long deadline, int[] gcsForced,
       @Nullable String onEngineThread, RoundWait wait) {
     try {
-      System.gc();
-      gcsForced[0]++;
+      collectWholeHeap(timeout, deadline, gcsForced);
       for (int round = 1; round <= 2; round++) {
         Sentinel sentinel = new Sentinel(QUEUE);
         int gcs = 0;
@@ -121,6 +130,79 @@ public final class CollectBarrier {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("collect() interrupted", e);
+    }
+  }
+
+  /**
+   * The collection called B in {@code collect}: calls {@code System.gc()} until a collection of the
+   * whole heap has run since this was called. Serial and Parallel skip {@code System.gc()}, saying
+   * nothing, while any thread is in a JNI critical region (the GCLocker: zip inflation, a checksum,
+   * class loading from a jar, on any thread, the engine's own {@code weakref-jmx} included); the
+   * region's end then brings only a young collection, which may clear the sentinels but leaves
+   * every referent in the old generation alone, so the collect() would return with them unreached.
+   */
+  private static void collectWholeHeap(Duration timeout, long deadline, int[] gcsForced) {
+    long before = WholeHeap.collections();
+    System.gc();
+    gcsForced[0]++;
+    for (int calls = 1; before >= 0 && WholeHeap.collections() == before; calls++) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("collect() timed out after " + timeout.toMillis()
+            + " ms: " + calls + " System.gc() calls did not collect the whole heap (a thread held"
+            + " in a JNI critical region makes Serial and Parallel skip them)");
+      }
+      LockSupport.parkNanos(1_000_000); // let the thread in the critical region leave it
+      System.gc();
+      gcsForced[0]++;
+    }
+  }
+
+  /**
+   * Counts the collections of the whole heap, where some collector collects only part of it (Serial
+   * and Parallel: their young collections). Under G1, ZGC and Shenandoah every collector's beans
+   * name every heap pool, nothing is told apart, and {@link #collections()} is -1, as when the
+   * beans cannot be read.
+   */
+  private static final class WholeHeap {
+    private static final List<GarbageCollectorMXBean> COLLECTORS = collectors();
+
+    private static List<GarbageCollectorMXBean> collectors() {
+      try {
+        Set<String> heap = new HashSet<>();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (pool.getType() == MemoryType.HEAP) {
+            heap.add(pool.getName());
+          }
+        }
+        List<GarbageCollectorMXBean> whole = new ArrayList<>();
+        boolean partial = false;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+          if (Set.of(gc.getMemoryPoolNames()).containsAll(heap)) {
+            whole.add(gc);
+          } else {
+            partial = true;
+          }
+        }
+        return partial && !heap.isEmpty() ? whole : List.of();
+      } catch (Throwable t) { // no java.management beans: collect() does as it did without them
+        return List.of();
+      }
+    }
+
+    /** The number of whole-heap collections so far, or -1 if they are not told apart. */
+    static long collections() {
+      if (COLLECTORS.isEmpty()) {
+        return -1;
+      }
+      long n = 0;
+      for (GarbageCollectorMXBean gc : COLLECTORS) {
+        long c = gc.getCollectionCount();
+        if (c < 0) {
+          return -1;
+        }
+        n += c;
+      }
+      return n;
     }
   }
 
