@@ -2,6 +2,7 @@ package dev.weakref.coroutines
 
 import dev.weakref.WeakRef
 import dev.weakref.collectGarbage
+import dev.weakref.testing.Heap
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.comparables.shouldBeLessThan
@@ -36,11 +37,15 @@ private fun refToGarbage(): WeakRef<Any> = WeakRef(Watched())
 /** A signal for the object in `holder[0]`, made in a frame of its own. */
 private fun signalFor(holder: Array<Any?>) = reclaimSignal(holder[0]!!)
 
+/**
+ * The heap in use after the last collection, as core's memory tests measure it: not
+ * `totalMemory() - freeMemory()`, which counts the allocation buffers handed out to threads since
+ * (megabytes each, after a busy phase), and so swung by megabytes from run to run.
+ */
 private fun usedHeapAfterGc(): Long {
   collectGarbage()
   collectGarbage()
-  val rt = Runtime.getRuntime()
-  return rt.totalMemory() - rt.freeMemory()
+  return Heap.usedAfterGc()
 }
 
 class AwaitReclaimedKotlinTest : FunSpec({
