@@ -84,15 +84,19 @@ final class EngineJfrEventsTest {
 
     // Slow callbacks: past the threshold only, named by their ref's class and identity. The slow one;
     // the nested collect()'s too if that collect() ran the slow one (the batch's order is the
-    // collector's); never the fast one.
+    // collector's). The fast one only if its run did take the threshold: this thread's collect()
+    // forces collections while the engine runs callbacks, and on a loaded machine one of them, or
+    // the scheduler, can hold the fast callback that long. Every event's duration shows it ran
+    // past the threshold, which the fast callback's would not if each run were recorded.
     List<RecordedEvent> slow = named(events, "dev.weakref.SlowCallback");
     RecordedEvent slowOne = slow.stream()
         .filter(e -> e.getInt("sourceIdentity") == identities[0]).findFirst().orElseThrow();
     assertEquals(WeakRef.class.getName(), slowOne.getString("sourceClass"));
     assertTrue(slowOne.getDuration().toMillis() >= SLOW_MS, slowOne.toString());
     for (RecordedEvent e : slow) {
-      assertTrue(e.getInt("sourceIdentity") == identities[0]
-          || e.getInt("sourceIdentity") == identities[2], "the fast callback is under the threshold");
+      int source = e.getInt("sourceIdentity");
+      assertTrue(source == identities[0] || source == identities[1] || source == identities[2],
+          "a slow callback of none of this test's refs: " + e);
       assertTrue(e.getDuration().compareTo(THRESHOLD) >= 0, e.toString());
     }
 
