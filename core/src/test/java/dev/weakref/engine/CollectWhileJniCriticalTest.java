@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code collect()} reaches referents in the old generation while another thread keeps entering
- * JNI critical regions. Serial and Parallel skip {@code System.gc()}, saying nothing, while a thread
- * is in one (the GCLocker), and the region's end brings only a young collection: a finalizer's
- * object promoted by earlier collections then outlived a {@code collect()} that went by its
- * sentinels alone. (A child JVM of {@code FinalizerExitTest} hung so: its dropper's
+ * JNI critical regions. Serial and Parallel skip {@code System.gc()}, saying nothing, while a
+ * thread is in one (the GCLocker), and the region's end brings only a young collection: a
+ * finalizer's object promoted by earlier collections then outlived a {@code collect()} that went
+ * by its sentinels alone. (A child JVM of {@code FinalizerExitTest} hung so: its dropper's
  * {@code System.gc()} calls fell while the engine's {@code weakref-jmx} thread was in such a
  * region.) {@link Adler32#update(byte[], int, int)} holds the array in a critical region while it
  * sums it.
