@@ -9,15 +9,39 @@ import org.jspecify.annotations.Nullable;
  * <p>Created only when a second handle to the same object is tracked; the first one's cell moves
  * into it. The collector clears it with the referent; it has no queue (the handles themselves tell
  * the engine, see {@link HandleTable}). The engine's sweep unlinks dropped handles' cells and the
- * group itself once it has none left. 48 bytes.
+ * group itself once it has none left. 48 bytes with compressed references.
  */
 final class Group extends Node {
   /** The cells, newest first, linked through {@link Node#next}; written under the segment's lock. */
   @Nullable Cell members;
-  /** The last shared cell handed out: a hint that saves a walk on the hot path of reuse. */
+  /**
+   * The last shared cell handed out under {@link #hintKey}: a hint that saves a walk on the hot path
+   * of reuse. Holds only cells shared under that key (or null); written under the segment's lock.
+   */
   @Nullable Cell sharedHint;
+  /**
+   * The key of every cell {@link #sharedHint} ever holds: set once, by the first {@link #hint}, and
+   * never changed, so that a lock-free reader that finds it equal to its key may trust whatever
+   * hint it reads, in either order, without loading the cell's kind. It fills the 4 bytes the
+   * group's 48 had free. A referent shared under two keys keeps the hint for the first one.
+   */
+  @Nullable Object hintKey;
 
   Group(Object referent, int hash) {
     super(referent, hash, null);
+  }
+
+  /**
+   * Makes {@code cell}, a member shared under {@code key}, the hint, unless the group hints another
+   * key; hold the segment's lock.
+   */
+  void hint(Cell cell, Object key) {
+    Object k = hintKey;
+    if (k == null) {
+      hintKey = key;
+    } else if (k != key) {
+      return;
+    }
+    sharedHint = cell;
   }
 }

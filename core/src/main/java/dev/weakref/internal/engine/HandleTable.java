@@ -147,16 +147,20 @@ final class HandleTable {
       if (n.hash != hash) {
         continue;
       }
-      if (n instanceof Cell c) {
+      if (n instanceof Group g) { // final: one class compare, where Cell's test walks supertypes
+        if (g.refersTo(referent)) {
+          // The hint's key is written once and every hint is shared under it (see Group.hintKey),
+          // and a hint is a member of this group, so its handle is referent's.
+          Cell c;
+          return g.hintKey == key && (c = g.sharedHint) != null ? c.get() : null;
+        }
+      } else {
+        Cell c = (Cell) n;
         Object handle;
         if (c.sharedUnder(key) && (handle = c.get()) != null
             && refersTo(access().referenceOf(handle), referent)) {
           return handle;
         }
-      } else if (n.refersTo(referent)) {
-        Cell c = ((Group) n).sharedHint; // a member of this group, so the handle is referent's
-        Object handle;
-        return c != null && c.sharedUnder(key) && (handle = c.get()) != null ? handle : null;
       }
     }
     return null;
@@ -180,7 +184,7 @@ final class HandleTable {
           Cell c = (Cell) m;
           Object handle;
           if (c.sharedUnder(key) && (handle = c.get()) != null) {
-            g.sharedHint = c;
+            g.hint(c, key);
             return handle;
           }
         }
@@ -191,7 +195,7 @@ final class HandleTable {
       }
       Cell cell = new Cell(created, hash, CellKind.of(referent.getClass(), null, key));
       if (s.add(referent, cell) instanceof Group g) {
-        g.sharedHint = cell;
+        g.hint(cell, key);
       }
       return created;
     }

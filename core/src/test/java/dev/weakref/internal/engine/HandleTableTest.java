@@ -151,6 +151,29 @@ final class HandleTableTest {
     Reference.reachabilityFence(newer);
   }
 
+  @Test
+  void aGroupSharedUnderTwoKeys_hintsOnlyItsFirstKey_andTheLockFreeLookNeverHandsOutTheOther() {
+    HandleTable table = plainTable();
+    Object o = new Object();
+    Object keyA = "A";
+    Object keyB = "B";
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    track(table, o, handles); // a handle that is not shared: the shared ones make a group
+    Object a = table.shared(o, 42, keyA, WeakReference::new);
+    Group g = assertInstanceOf(Group.class, table.nodeOf(o, 42));
+    assertSame(keyA, g.hintKey);
+    assertSame(a, table.sharedFast(o, 42, keyA));
+    Object b = table.shared(o, 42, keyB, WeakReference::new);
+    assertSame(b, table.shared(o, 42, keyB, r -> fail("b is alive and shared already")));
+    assertSame(keyA, g.hintKey, "the hint's key is written once");
+    Object fast = table.sharedFast(o, 42, keyB);
+    assertTrue(fast == null || fast == b, "the lock-free look may miss, never be wrong: " + fast);
+    assertSame(a, table.sharedFast(o, 42, keyA), "b did not take a's hint");
+    assertSame(a, table.shared(o, 42, keyA, r -> fail("a is alive and shared already")));
+    assertEquals(3, table.liveCount(o, 42));
+    Reference.reachabilityFence(List.of(a, b, handles, o));
+  }
+
   /** Handles that are plain weak references, with the referent's own identity hash. */
   private static final class Plain implements HandleAccess {
     @Override
