@@ -2,10 +2,12 @@
 
 package dev.weakref.bench
 
+import dev.weakref.Finalizer
 import dev.weakref.WeakRef
 import dev.weakref.bench.report.HarnessResults
 import dev.weakref.coroutines.ReclaimQueue
 import dev.weakref.coroutines.reclaimEvents
+import dev.weakref.engine.ReclaimEvent
 import dev.weakref.engine.ReclaimListener
 import dev.weakref.engine.Reclaimer
 import java.lang.ref.Cleaner
@@ -25,11 +27,15 @@ import kotlinx.coroutines.runBlocking
 /*
  * Flow emission, a plain harness like ReclaimThroughput: n objects, each with a reference that is
  * kept, are dropped at once; a trial times from the drop to the last event delivered, and reports
- * events per second (millions). Five ways, each trial runs all five in an order that rotates:
+ * events per second (millions). Six ways, each trial runs all six in an order that rotates:
  *
  *   flow_reclaimQueue           ours: ReclaimQueue.register(o, tag) per object (the queue is the
  *                               only holder of the registrations), reclaimed collected in runBlocking
  *   flow_reclaimEvents          ours: WeakRef per object, reclaimEvents() collected in runBlocking
+ *   flow_reclaimEventsFinalizer ours: the same flow, but Finalizer.of(o, nothing) per object: one
+ *                               engine reference per object as the peer has one WeakReference, so
+ *                               that the flow's cost shows apart from the WeakRef's bookkeeping (a
+ *                               weak cell and a table entry per ref); no target
  *   flow_referenceQueueChannel  peer: WeakReference + ReferenceQueue, a thread drains the queue into
  *                               an unlimited kotlinx Channel, collected as receiveAsFlow()
  *   direct_reclaimListener      ours without coroutines: Reclaimer.addListener counts on the engine
@@ -54,6 +60,7 @@ private class Probe
 private enum class Way(val label: String, val ours: Boolean) {
   FLOW_QUEUE("flow_reclaimQueue", true),
   FLOW_OURS("flow_reclaimEvents", true),
+  FLOW_FINALIZER("flow_reclaimEventsFinalizer", true),
   FLOW_PEER("flow_referenceQueueChannel", false),
   DIRECT_OURS("direct_reclaimListener", true),
   DIRECT_PEER("direct_referenceQueue", false),
@@ -176,17 +183,24 @@ private fun trial(way: Way, n: Int): Double {
         done.countDown()
       }
     }
-    Way.FLOW_OURS -> {
+    Way.FLOW_OURS, Way.FLOW_FINALIZER -> {
+      // A WeakRef's event names the Payload class; a finalizer run after reclamation cannot know
+      // its object's class (see ReclaimEvent), so that way counts the FINALIZER_RECLAIMED kind.
+      val counted: (ReclaimEvent) -> Boolean = if (way == Way.FLOW_OURS) {
+        { e -> e.kind == ReclaimEvent.Kind.REFERENT && e.referentType == Payload::class.java }
+      } else {
+        { e -> e.kind == ReclaimEvent.Kind.FINALIZER_RECLAIMED }
+      }
       val subscribed = CountDownLatch(1)
       threads += thread(isDaemon = true, name = "flow-collector") {
         runBlocking {
           reclaimEvents().first { e ->
-            when (e.referentType) {
-              Probe::class.java -> {
+            when {
+              e.referentType == Probe::class.java -> {
                 subscribed.countDown()
                 false
               }
-              Payload::class.java -> received.incrementAndGet() == n
+              counted(e) -> received.incrementAndGet() == n
               else -> false
             }
           }
@@ -221,6 +235,7 @@ private fun trial(way: Way, n: Int): Double {
     objects[i] = o
     when {
       reclaimQueue != null -> reclaimQueue.register(o, TAG)
+      way == Way.FLOW_FINALIZER -> refs[i] = Finalizer.of(o, NOTHING)
       way.ours -> refs[i] = WeakRef(o)
       else -> refs[i] = WeakReference(o, queue)
     }

@@ -40,7 +40,9 @@ final class Targets {
    * Guava's FinalizableReferenceQueue, ReclaimQueue's bytes per registration, whose bound of 48 bytes
    * is absolute, not a ratio) still get their speed relative to the best peer in the table
    * and in ratios.json. The map keys below are the 90/10 mix: Report leaves readPercent=90 out of
-   * the label.
+   * the label. ReclaimFlow's reclaimEventsFinalizer row has no target on purpose: it is the
+   * reclaimEvents() flow over one Finalizer per object, shown beside the reclaimEvents target row
+   * (one WeakRef per object) to tell the flow's cost from the WeakRef's bookkeeping.
    */
 
   /**

@@ -335,6 +335,37 @@ final class HandleTable {
     }
   }
 
+  /**
+   * {@link #takeDead(int)} for {@code n} hashes at once, each segment locked once for all of its
+   * hashes instead of once per hash: a burst of dead referents spends a third of the engine
+   * thread's time taking and releasing the segments' locks otherwise. Within a segment the hashes
+   * are taken in their order here, so a hash given twice is taken by its first occurrence and the
+   * second finds nothing, as two calls in that order would.
+   *
+   * @param hashes referents' identity hashes, at {@code [0, n)}
+   * @param out where what {@code takeDead(hashes[k])} returns goes, at {@code k}
+   * @param took set at {@code k} once {@code out[k]} is written: should this throw part way, what
+   *     was taken is not lost
+   * @param keys scratch space of at least {@code n}
+   */
+  void takeDead(int[] hashes, int n, @Nullable Node[] out, boolean[] took, long[] keys) {
+    for (int k = 0; k < n; k++) {
+      keys[k] = (long) ((hashes[k] >>> SEGMENT_SHIFT) & 63) << 32 | k;
+    }
+    java.util.Arrays.sort(keys, 0, n); // by segment, then by k; in place at these sizes
+    for (int j = 0; j < n; ) {
+      int segment = (int) (keys[j] >>> 32);
+      Segment s = segments[segment];
+      synchronized (s) {
+        do {
+          int k = (int) keys[j++];
+          out[k] = s.takeDead(hashes[k]);
+          took[k] = true;
+        } while (j < n && (int) (keys[j] >>> 32) == segment);
+      }
+    }
+  }
+
   /** Marks the bucket of {@code cell} for the next sweep: its handle was dropped. */
   void markDirty(Cell cell) {
     Segment s = segmentFor(cell.hash);

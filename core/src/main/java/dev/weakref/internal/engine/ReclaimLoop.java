@@ -105,6 +105,21 @@ final class ReclaimLoop implements Runnable {
   private int nested;
   /** System.nanoTime() of the batch in which user code first ran on the current thread. */
   private long userCodeSince;
+  /*
+   * The nodes taken ahead (takeAhead) for the tracked handles' references of the batch at
+   * [aheadFrom, aheadFrom + BATCH_MAX), by position: aheadRefs says for which reference each was
+   * taken (null once used, or if none was), so that nothing stale is ever used for another.
+   */
+  private final @Nullable Reference<?>[] aheadRefs = new Reference<?>[BATCH_MAX];
+  private final @Nullable Node[] aheadNodes = new Node[BATCH_MAX];
+  private int aheadFrom;
+  private int aheadTo;
+  /* takeAhead's scratch: the hashes to take, their positions, what the table took, its sort keys. */
+  private final int[] aheadHashes = new int[BATCH_MAX];
+  private final int[] aheadPositions = new int[BATCH_MAX];
+  private final @Nullable Node[] aheadOut = new Node[BATCH_MAX];
+  private final boolean[] aheadTook = new boolean[BATCH_MAX];
+  private final long[] aheadKeys = new long[BATCH_MAX];
   /** Test seam: how many batch growths past BATCH_MAX are still to fail (an injected OOM). */
   static final AtomicInteger growthFaults = new AtomicInteger();
 
@@ -305,16 +320,72 @@ final class ReclaimLoop implements Runnable {
    */
   private void processBatch() {
     while (cursor < batch.size()) {
+      if (cursor >= aheadTo || cursor < aheadFrom) {
+        takeAhead();
+      }
       int i = cursor++;
       Reference<?> ref = batch.get(i);
       batch.set(i, null); // done with it: what it holds need not wait for the end of the batch
       try {
-        process(ref);
+        process(ref, i);
       } catch (Throwable t) {
         Unraisable.report(t, ref); // a bug of ours: report it and go on with the batch
       }
       setPending(batch.size() - cursor);
     }
+  }
+
+  /**
+   * Takes out of the handle table, under one lock per segment ({@link HandleTable#takeDead(int[],
+   * int, Node[], boolean[], long[])}), the nodes of the tracked handles' references among the next
+   * {@link #BATCH_MAX} of the batch, from the cursor on; {@link #process} then runs each one's
+   * callbacks in turn, as if it had taken its node itself. Taking a node a few references early
+   * changes nothing but when the table's counts drop: the referent is dead and unreachable, and its
+   * callbacks still run in batch order. A reference processed without a node taken ahead (a
+   * failure here, a batch cleared meanwhile) takes its own.
+   */
+  private void takeAhead() {
+    int from = cursor;
+    int to = Math.min(batch.size(), from + BATCH_MAX);
+    aheadFrom = from;
+    aheadTo = to;
+    java.util.Arrays.fill(aheadRefs, null); // none is used before it is set below
+    int n = 0;
+    try {
+      HandleAccess handles = null;
+      for (int i = from; i < to; i++) {
+        Reference<?> ref = batch.get(i);
+        if (isHandleReference(ref)) {
+          if (handles == null) {
+            handles = table.access();
+          }
+          aheadHashes[n] = handles.referentHash(ref);
+          aheadPositions[n] = i - from;
+          aheadTook[n] = false;
+          n++;
+        }
+      }
+      if (n != 0) {
+        table.takeDead(aheadHashes, n, aheadOut, aheadTook, aheadKeys);
+      }
+    } catch (Throwable t) {
+      Unraisable.report(t, this); // a bug of ours: what was taken is kept below, the rest take theirs
+    } finally {
+      for (int k = 0; k < n; k++) {
+        if (aheadTook[k]) {
+          int p = aheadPositions[k];
+          aheadRefs[p] = batch.get(from + p);
+          aheadNodes[p] = aheadOut[k];
+          aheadOut[k] = null;
+        }
+      }
+    }
+  }
+
+  /** Whether {@code ref} is what {@link #process} treats as a tracked handle's reference. */
+  private static boolean isHandleReference(Reference<?> ref) {
+    return !(Sweeps.isCanary(ref) || ref instanceof Cell || ref instanceof EngineReference
+        || ref instanceof Engine.Generation || ref instanceof Sentinel);
   }
 
   /** Queues a task for the end of the batch; engine thread only. */
@@ -420,7 +491,8 @@ final class ReclaimLoop implements Runnable {
     return sweeps.pending() || carried != null;
   }
 
-  private void process(Reference<?> ref) {
+  /** Processes {@code ref}, the batch's reference at {@code index}. */
+  private void process(Reference<?> ref, int index) {
     if (sweeps.collectionSeen(ref)) {
       // A collection happened: its sweep is due (see Sweeps).
     } else if (ref instanceof Cell cell) {
@@ -444,7 +516,17 @@ final class ReclaimLoop implements Runnable {
       sentinels = sentinel;
     } else {
       // What is left is a tracked handle's reference (see HandleAccess): its referent is gone.
-      ReferentCallbacks.run(table.takeDead(table.access().referentHash(ref)), userCode);
+      // Its node was taken ahead with those of its neighbours in the batch (takeAhead), or not.
+      int p = index - aheadFrom;
+      Node taken;
+      if (p >= 0 && p < BATCH_MAX && aheadRefs[p] == ref) {
+        taken = aheadNodes[p];
+        aheadRefs[p] = null;
+        aheadNodes[p] = null;
+      } else {
+        taken = table.takeDead(table.access().referentHash(ref));
+      }
+      ReferentCallbacks.run(taken, userCode);
     }
   }
 }

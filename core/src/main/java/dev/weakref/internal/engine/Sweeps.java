@@ -74,6 +74,11 @@ final class Sweeps {
     }
   }
 
+  /** Whether {@code ref} is a canary; no side effect. */
+  static boolean isCanary(Reference<?> ref) {
+    return ref instanceof Canary;
+  }
+
   /**
    * Whether {@code ref}, taken off the queue, is the canary: a collection happened, and its sweep
    * is now due (even if the next canary could not be made).

@@ -284,6 +284,45 @@ final class HandleTableTest {
     Reference.reachabilityFence(handles);
   }
 
+  @Test
+  void takingManyHashesAtOnce_takesEachDeadReferentOnce_asOneCallPerHashWould() {
+    HandleTable table = plainTable();
+    List<WeakReference<Object>> handles = new ArrayList<>();
+    List<Object> kept = new ArrayList<>();
+    int[] alive = track(table, 100, null, kept, handles); // across the segments, kept alive
+    int[] dead = burstThatDies(table, 300, null, handles);
+    int n = dead.length + 2 + alive.length;
+    int[] hashes = new int[n];
+    System.arraycopy(dead, 0, hashes, 0, dead.length);
+    hashes[dead.length] = dead[7]; // given twice: its second occurrence finds nothing left
+    hashes[dead.length + 1] = dead[150];
+    System.arraycopy(alive, 0, hashes, dead.length + 2, alive.length);
+    Node[] out = new Node[n];
+    boolean[] took = new boolean[n];
+    table.takeDead(hashes, n, out, took, new long[n]);
+
+    java.util.Set<Object> takenHandles = java.util.Collections.newSetFromMap(
+        new java.util.IdentityHashMap<>());
+    for (int k = 0; k < n; k++) {
+      assertTrue(took[k], "hash " + k + " was not taken");
+      for (Node node = out[k]; node != null; node = node.next) {
+        assertEquals(0, (node.hash ^ hashes[k]) & HandleTable.HASH_MASK, "a node of another hash");
+        assertTrue(takenHandles.add(node.get()), "a node taken twice");
+        assertTrue(k < dead.length, "a live referent's node, or a dead one's taken twice, at " + k);
+      }
+    }
+    assertEquals(dead.length, takenHandles.size(), "every dead referent's node, once");
+    assertNull(out[dead.length]);
+    assertNull(out[dead.length + 1]);
+    for (int hash : dead) {
+      assertNull(table.takeDead(hash), "taken already");
+    }
+    for (Object o : kept) {
+      assertEquals(1, table.liveCount(o, System.identityHashCode(o)), "a live referent lost its node");
+    }
+    Reference.reachabilityFence(handles);
+  }
+
   /** A table whose handles are plain weak references. */
   private static HandleTable plainTable() {
     HandleTable table = new HandleTable(new ReferenceQueue<>());
