@@ -75,9 +75,11 @@ public final class Reclaimer {
    * <p>Python: {@code gc.collect()}. Meant for tests: they call this instead of sleeping. It may be
    * called from a callback (or a finalizer, a listener): see {@link #collect(Duration)}.
    *
-   * <p>The collection is one of the whole heap, old generation included: Serial and Parallel skip
-   * {@code System.gc()} while any thread is in a JNI critical region, and then collect only the
-   * young generation, so under them it is asked for again until their whole-heap collector has run.
+   * <p>The collection is one of the whole heap, old generation included: Serial, Parallel and G1
+   * skip {@code System.gc()} while any thread is in a JNI critical region, and then collect only the
+   * young generation, so under them it is asked for again until their whole-heap collection has run
+   * (not under G1 with {@code -XX:+ExplicitGCInvokesConcurrent}, ZGC or Shenandoah, whose full
+   * collections cannot be counted apart: there it is asked for once).
    *
    * @throws IllegalStateException if that did not happen in time, or cannot happen because explicit
    *     collections are disabled; the message says what is still pending (the collector not clearing

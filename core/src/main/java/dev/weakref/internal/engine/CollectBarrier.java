@@ -148,8 +148,8 @@ public final class CollectBarrier {
     for (int calls = 1; before >= 0 && WholeHeap.collections() == before; calls++) {
       if (System.nanoTime() - deadline > 0) {
         throw new IllegalStateException("collect() timed out after " + timeout.toMillis()
-            + " ms: " + calls + " System.gc() calls did not collect the whole heap (a thread held"
-            + " in a JNI critical region makes Serial and Parallel skip them)");
+            + " ms: " + calls + " System.gc() calls did not collect the whole heap (likely a"
+            + " thread held in a JNI critical region, which makes the collector skip them)");
       }
       LockSupport.parkNanos(1_000_000); // let the thread in the critical region leave it
       System.gc();
@@ -158,16 +158,25 @@ public final class CollectBarrier {
   }
 
   /**
-   * Counts the collections of the whole heap, where some collector collects only part of it (Serial
-   * and Parallel: their young collections). Under G1, ZGC and Shenandoah every collector's beans
-   * name every heap pool, nothing is told apart, and {@link #collections()} is -1, as when the
-   * beans cannot be read.
+   * Counts the collections of the whole heap. Under Serial and Parallel these are the collections
+   * of the beans that name every heap pool (the others are the young collections). G1's beans all
+   * name every pool (JDK 17) or its concurrent one names the old only (JDK 20 on), so there the
+   * count is that of the bean of its full collections, {@code "G1 Old Generation"}, which a
+   * {@code System.gc()} runs, unless {@code -XX:+ExplicitGCInvokesConcurrent} makes it start a
+   * concurrent cycle instead. Where nothing can be told apart (ZGC, Shenandoah, that flag, beans
+   * that cannot be read), {@link #collections()} is -1 and collect() does as it did without this.
    */
   private static final class WholeHeap {
     private static final List<GarbageCollectorMXBean> COLLECTORS = collectors();
 
     private static List<GarbageCollectorMXBean> collectors() {
       try {
+        List<GarbageCollectorMXBean> beans = ManagementFactory.getGarbageCollectorMXBeans();
+        for (GarbageCollectorMXBean gc : beans) {
+          if (gc.getName().equals("G1 Old Generation")) {
+            return explicitGcInvokesConcurrent() ? List.of() : List.of(gc);
+          }
+        }
         Set<String> heap = new HashSet<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
           if (pool.getType() == MemoryType.HEAP) {
@@ -176,8 +185,8 @@ public final class CollectBarrier {
         }
         List<GarbageCollectorMXBean> whole = new ArrayList<>();
         boolean partial = false;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-          if (Set.of(gc.getMemoryPoolNames()).containsAll(heap)) {
+        for (GarbageCollectorMXBean gc : beans) {
+          if (List.of(gc.getMemoryPoolNames()).containsAll(heap)) {
             whole.add(gc);
           } else {
             partial = true;
@@ -186,6 +195,18 @@ public final class CollectBarrier {
         return partial && !heap.isEmpty() ? whole : List.of();
       } catch (Throwable t) { // no java.management beans: collect() does as it did without them
         return List.of();
+      }
+    }
+
+    /** Whether the JVM was started with -XX:+ExplicitGCInvokesConcurrent (true if unsure). */
+    private static boolean explicitGcInvokesConcurrent() {
+      try {
+        return Boolean.parseBoolean(ManagementFactory
+            .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+            .getVMOption("ExplicitGCInvokesConcurrent").getValue());
+      } catch (Throwable t) { // jdk.management absent: read the command line instead
+        return ManagementFactory.getRuntimeMXBean().getInputArguments()
+            .contains("-XX:+ExplicitGCInvokesConcurrent");
       }
     }
 

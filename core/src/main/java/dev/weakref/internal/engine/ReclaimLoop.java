@@ -120,6 +120,8 @@ final class ReclaimLoop implements Runnable {
   private final @Nullable Node[] aheadOut = new Node[BATCH_MAX];
   private final boolean[] aheadTook = new boolean[BATCH_MAX];
   private final long[] aheadKeys = new long[BATCH_MAX];
+  /** Test seam: how many dead handles' nodes were taken one by one, not ahead (engine thread). */
+  volatile long ownTakes; // written by the engine thread only
   /** Test seam: how many batch growths past BATCH_MAX are still to fail (an injected OOM). */
   static final AtomicInteger growthFaults = new AtomicInteger();
 
@@ -238,7 +240,7 @@ final class ReclaimLoop implements Runnable {
         } else {
           batch.clear();
         }
-        cursor = 0;
+        restart();
       }
       setPending(batch.size() - cursor);
     }
@@ -306,12 +308,24 @@ final class ReclaimLoop implements Runnable {
       } catch (OutOfMemoryError e) {
         processBatch(); // frees no memory, but makes the batch's array reusable
         batch.clear();
-        cursor = 0;
+        restart();
         batch.add(r); // within the array's capacity: allocates nothing
       }
     } while (batch.size() - cursor < max && (r = queue.poll()) != null);
     drained = r == null;
     setPending(batch.size() - cursor);
+  }
+
+  /**
+   * Sets the cursor back to the start of an emptied batch, and with it the window of nodes taken
+   * ahead: the next batch's first reference must take its window anew, even where it lies inside
+   * the last batch's (which, kept, skipped the take ahead of every batch after a first one that
+   * ended at most BATCH_MAX references long).
+   */
+  private void restart() {
+    cursor = 0;
+    aheadFrom = 0;
+    aheadTo = 0;
   }
 
   /**
@@ -524,6 +538,7 @@ final class ReclaimLoop implements Runnable {
         aheadRefs[p] = null;
         aheadNodes[p] = null;
       } else {
+        ownTakes++;
         taken = table.takeDead(table.access().referentHash(ref));
       }
       ReferentCallbacks.run(taken, userCode);

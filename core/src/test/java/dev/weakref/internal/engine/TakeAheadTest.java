@@ -1,0 +1,43 @@
+package dev.weakref.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weakref.WeakRef;
+import dev.weakref.engine.Reclaimer;
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine takes the dead referents' nodes of a batch ahead, one segment lock at a time
+ * ({@code ReclaimLoop.takeAhead}), in every batch, not only in the first: the window of the last
+ * batch is forgotten when a new batch starts.
+ */
+final class TakeAheadTest {
+
+  @Test
+  void everyBatch_takesItsDeadReferentsAhead_notOneByOne() {
+    AtomicInteger fired = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    Reclaimer.collect();
+    long before = Engine.LOOP.ownTakes;
+    // Bursts of at most BATCH_MAX references, each its own batch after the one before it: the
+    // second and later began inside the first one's window and took every node one by one.
+    for (int burst = 0; burst < 5; burst++) {
+      dropAfterTracking(100, refs, fired);
+      Reclaimer.collect();
+    }
+    assertEquals(500, fired.get());
+    assertEquals(0, Engine.LOOP.ownTakes - before, "nodes taken one by one instead of ahead");
+    Reference.reachabilityFence(refs);
+  }
+
+  /** Tracks a ref with a callback to each of {@code n} objects that nothing else holds. */
+  private static void dropAfterTracking(int n, List<WeakRef<Object>> refs, AtomicInteger fired) {
+    for (int i = 0; i < n; i++) {
+      refs.add(new WeakRef<>(new Object(), r -> fired.incrementAndGet()));
+    }
+  }
+}
