@@ -28,8 +28,9 @@ final class FinalizerExitRaceChild {
     System.out.println("registered " + N);
     // Drops the newest half, collecting as it goes; the oldest half stays alive until exit. The exit
     // run goes newest first, so it races the engine for the dropped finalizers not yet reclaimed.
-    // The last collection is collect(): a System.gc() may be skipped (Serial and Parallel skip it
-    // while a thread is in a JNI critical region), and the exiter waits for an eighth to have run.
+    // The last collection is collect(): a System.gc() may be skipped (Serial, Parallel and G1
+    // skip it while a thread is in a JNI critical region), and the exiter waits for an eighth to
+    // have run.
     Thread dropper = new Thread(() -> {
       for (int i = N - 1; i >= N / 2; i--) {
         OBJECTS[i] = null;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code collect()} reaches referents in the old generation while another thread keeps entering
- * JNI critical regions. Serial and Parallel skip {@code System.gc()}, saying nothing, while a
+ * JNI critical regions. Serial, Parallel and G1 skip {@code System.gc()}, saying nothing, while a
  * thread is in one (the GCLocker), and the region's end brings only a young collection: a
  * finalizer's object promoted by earlier collections then outlived a {@code collect()} that went
  * by its sentinels alone. (A child JVM of {@code FinalizerExitTest} hung so: its dropper's

@@ -135,11 +135,12 @@ public final class CollectBarrier {
 
   /**
    * The collection called B in {@code collect}: calls {@code System.gc()} until a collection of the
-   * whole heap has run since this was called. Serial and Parallel skip {@code System.gc()}, saying
-   * nothing, while any thread is in a JNI critical region (the GCLocker: zip inflation, a checksum,
-   * class loading from a jar, on any thread, the engine's own {@code weakref-jmx} included); the
-   * region's end then brings only a young collection, which may clear the sentinels but leaves
-   * every referent in the old generation alone, so the collect() would return with them unreached.
+   * whole heap has run since this was called. Serial, Parallel and G1 skip {@code System.gc()},
+   * saying nothing, while any thread is in a JNI critical region (the GCLocker: zip inflation, a
+   * checksum, class loading from a jar, on any thread, the engine's own {@code weakref-jmx}
+   * included); the region's end then brings only a young collection, which may clear the sentinels
+   * but leaves every referent in the old generation alone, so the collect() would return with them
+   * unreached.
    */
   private static void collectWholeHeap(Duration timeout, long deadline, int[] gcsForced) {
     long before = WholeHeap.collections();

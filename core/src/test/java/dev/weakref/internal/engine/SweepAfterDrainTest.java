@@ -82,8 +82,8 @@ final class SweepAfterDrainTest {
     referents.clear();
     // The burst dies; the engine thread is held until the reference handler has enqueued it all,
     // so that its refs are on the queue whatever the order it takes them and the canary in.
-    // System.gc() again only while the burst is not cleared: Serial and Parallel skip it while a
-    // thread is in a JNI critical region, and a young collection then leaves promoted referents.
+    // System.gc() again only while the burst is not cleared: Serial, Parallel and G1 skip it while
+    // a thread is in a JNI critical region, and a young collection then leaves promoted referents.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     for (WeakRef<Object> r : refs) {
       while (r.get() != null) {
