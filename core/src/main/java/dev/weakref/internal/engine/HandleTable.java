@@ -2,6 +2,7 @@ package dev.weakref.internal.engine;
 
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
@@ -352,7 +353,7 @@ final class HandleTable {
     for (int k = 0; k < n; k++) {
       keys[k] = (long) ((hashes[k] >>> SEGMENT_SHIFT) & 63) << 32 | k;
     }
-    java.util.Arrays.sort(keys, 0, n); // by segment, then by k; in place at these sizes
+    Arrays.sort(keys, 0, n); // by segment, then by k; in place at these sizes
     for (int j = 0; j < n; ) {
       int segment = (int) (keys[j] >>> 32);
       Segment s = segments[segment];
