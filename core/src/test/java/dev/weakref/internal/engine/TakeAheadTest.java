@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine takes the dead referents' nodes of a batch ahead, one segment lock at a time
- * ({@code ReclaimLoop.takeAhead}), in every batch, not only in the first: the window of the last
+ * ({@link TakeAhead}), in every batch, not only in the first: the window of the last
  * batch is forgotten when a new batch starts.
  */
 final class TakeAheadTest {
@@ -22,7 +22,7 @@ final class TakeAheadTest {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     Reclaimer.collect();
-    long before = Engine.LOOP.ownTakes;
+    long before = Engine.LOOP.ownTakes();
     // Bursts of at most BATCH_MAX references, each its own batch after the one before it: the
     // second and later began inside the first one's window and took every node one by one.
     for (int burst = 0; burst < 5; burst++) {
@@ -30,7 +30,7 @@ final class TakeAheadTest {
       Reclaimer.collect();
     }
     assertEquals(500, fired.get());
-    assertEquals(0, Engine.LOOP.ownTakes - before, "nodes taken one by one instead of ahead");
+    assertEquals(0, Engine.LOOP.ownTakes() - before, "nodes taken one by one instead of ahead");
     Reference.reachabilityFence(refs);
   }
 
