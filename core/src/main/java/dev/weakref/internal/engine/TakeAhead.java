@@ -1,7 +1,6 @@
 package dev.weakref.internal.engine;
 
 import java.lang.ref.Reference;
-import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +31,12 @@ final class TakeAhead {
   private final @Nullable Node[] nodes = new Node[WINDOW];
   private int from;
   private int to;
+  /**
+   * How many of {@link #positions}, from the first, are the slots the last window may have set:
+   * the next window clears those only, not all {@link #WINDOW} (a batch of engine references, say
+   * a ReclaimQueue's or finalizers', sets none).
+   */
+  private int set;
   /* take's scratch: the hashes to take, their positions, what the table took, its sort keys. */
   private final int[] hashes = new int[WINDOW];
   private final int[] positions = new int[WINDOW];
@@ -69,7 +74,12 @@ final class TakeAhead {
     int end = Math.min(batch.size(), start + WINDOW);
     from = start;
     to = end;
-    Arrays.fill(refs, null); // none is used before it is set below
+    for (int k = 0; k < set; k++) { // none is used before it is set below
+      int p = positions[k];
+      refs[p] = null;
+      nodes[p] = null; // nor kept: a node not handed out (its reference's processing threw)
+    }
+    set = 0;
     int n = 0;
     try {
       HandleAccess handles = null;
@@ -99,6 +109,7 @@ final class TakeAhead {
           out[k] = null;
         }
       }
+      set = n;
     }
   }
 
