@@ -503,7 +503,10 @@ final class ReclaimLoop implements Runnable {
     }
   }
 
-  /** Test seam: how many dead handles' nodes were taken one by one, not ahead (engine thread). */
+  /**
+   * Test seam: how many dead handles' nodes were taken one by one, not ahead; read it only after a
+   * {@code Reclaimer.collect()} returned (see {@link TakeAhead#ownTakes}).
+   */
   long ownTakes() {
     return ahead.ownTakes;
   }

@@ -43,8 +43,14 @@ final class TakeAhead {
   private final @Nullable Node[] out = new Node[WINDOW];
   private final boolean[] took = new boolean[WINDOW];
   private final long[] keys = new long[WINDOW];
-  /** Test seam: how many dead handles' nodes were taken one by one, not ahead (engine thread). */
-  volatile long ownTakes; // written by the engine thread only
+  /**
+   * Test seam: how many dead handles' nodes were taken one by one, not ahead. A plain field, free
+   * on the hot path: written by the engine thread only (a fresh one gets it with the loop's state,
+   * through {@code Thread.start} and {@code join}), and read by a test after
+   * {@code Reclaimer.collect()} returned, which happens after everything the engine thread did
+   * before it signalled that collect()'s sentinel (a {@code CountDownLatch}).
+   */
+  long ownTakes;
 
   TakeAhead(HandleTable table) {
     this.table = table;
