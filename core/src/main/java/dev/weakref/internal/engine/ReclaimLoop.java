@@ -327,8 +327,22 @@ final class ReclaimLoop implements Runnable {
         process(ref, i);
       } catch (Throwable t) {
         Unraisable.report(t, ref); // a bug of ours: report it and go on with the batch
+        runUnclaimed(ref, i);
       }
       setPending(batch.size() - cursor);
+    }
+  }
+
+  /**
+   * After {@link #process} threw for {@code ref}, the batch's at {@code index}: runs the callbacks
+   * of the node taken ahead for it, if it was not handed out. That node is out of the table, where
+   * it stayed when a reference took its own: without this its callbacks were lost with the error.
+   */
+  private void runUnclaimed(Reference<?> ref, int index) {
+    try {
+      ReferentCallbacks.run(ahead.unclaimed(ref, index), userCode);
+    } catch (Throwable t) {
+      Unraisable.report(t, ref);
     }
   }
 

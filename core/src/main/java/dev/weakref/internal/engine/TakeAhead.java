@@ -2,6 +2,7 @@ package dev.weakref.internal.engine;
 
 import java.lang.ref.Reference;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Taking a node a few references early changes nothing but when the table's counts drop: the
  * referent is dead and unreachable, and its callbacks still run in batch order. A reference
  * processed without a node taken ahead (a failure here, a batch cleared meanwhile) takes its own.
+ * A node taken ahead is not lost if its reference's processing throws before handing it out: the
+ * loop reports the error, then runs its callbacks all the same ({@link #unclaimed}).
  */
 final class TakeAhead {
   /** A window's length: a full bounded batch. */
@@ -52,6 +55,15 @@ final class TakeAhead {
    */
   long ownTakes;
 
+  /**
+   * Test seam: how many nodes taken ahead are still to fail as they are handed out, as a bug of the
+   * engine's would between the take and the callbacks. Read once per window, into
+   * {@link #faultsArmed}: nothing per reference.
+   */
+  static final AtomicInteger handOutFaults = new AtomicInteger();
+  /** Whether {@link #handOutFaults} was armed when the window was taken. */
+  private boolean faultsArmed;
+
   TakeAhead(HandleTable table) {
     this.table = table;
   }
@@ -86,6 +98,7 @@ final class TakeAhead {
       nodes[p] = null; // nor kept: a node not handed out (its reference's processing threw)
     }
     set = 0;
+    faultsArmed = handOutFaults.get() > 0;
     int n = 0;
     try {
       HandleAccess handles = null;
@@ -126,6 +139,9 @@ final class TakeAhead {
   @Nullable Node nodeFor(Reference<?> ref, int index) {
     int p = index - from;
     if (p >= 0 && p < WINDOW && refs[p] == ref) {
+      if (faultsArmed && handOutFaults.get() > 0 && handOutFaults.getAndDecrement() > 0) {
+        throw new IllegalStateException("injected by a test: handing out a node taken ahead");
+      }
       Node taken = nodes[p];
       refs[p] = null;
       nodes[p] = null;
@@ -133,5 +149,20 @@ final class TakeAhead {
     }
     ownTakes++;
     return table.takeDead(table.access().referentHash(ref));
+  }
+
+  /**
+   * After the processing of {@code ref}, the batch's at {@code index}, threw: the node taken ahead
+   * for it if it was not handed out, which is out of the table and would be lost, else null.
+   */
+  @Nullable Node unclaimed(Reference<?> ref, int index) {
+    int p = index - from;
+    if (p >= 0 && p < WINDOW && refs[p] == ref) {
+      Node taken = nodes[p];
+      refs[p] = null;
+      nodes[p] = null;
+      return taken;
+    }
+    return null;
   }
 }

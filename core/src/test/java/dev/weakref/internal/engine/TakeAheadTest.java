@@ -1,9 +1,11 @@
 package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.UnraisableCapture;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,30 @@ final class TakeAheadTest {
     }
     assertEquals(500, fired.get());
     assertEquals(0, Engine.LOOP.ownTakes() - before, "nodes taken one by one instead of ahead");
+    Reference.reachabilityFence(refs);
+  }
+
+  /**
+   * The engine's processing of a reference whose node was taken ahead throws before that node's
+   * callbacks run (injected through {@link TakeAhead#handOutFaults}). The node is out of the table
+   * by then: before, it was dropped with the error's report, and its referent's callbacks never ran.
+   */
+  @Test
+  void aNodeTakenAhead_whoseReferenceFailsToBeProcessed_stillHasItsCallbacksRun() {
+    AtomicInteger fired = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    Reclaimer.collect(); // nothing of earlier tests left to take the fault
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      TakeAhead.handOutFaults.set(1);
+      dropAfterTracking(100, refs, fired);
+      Reclaimer.collect();
+      assertEquals(0, TakeAhead.handOutFaults.get(), "the fault was not injected");
+      assertEquals(100, fired.get(), "callbacks run of the 100 referents reclaimed");
+      assertEquals(1, unraisable.errors().size(), "the engine's error is reported");
+      assertInstanceOf(IllegalStateException.class, unraisable.errors().get(0));
+    } finally {
+      TakeAhead.handOutFaults.set(0);
+    }
     Reference.reachabilityFence(refs);
   }
 
