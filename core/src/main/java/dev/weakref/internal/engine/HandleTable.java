@@ -444,6 +444,13 @@ final class HandleTable {
           } else {
             // The second handle of this referent: its lone cell moves into a new group.
             g = new Group(referent, cell.hash);
+            Cell lone = (Cell) n;
+            Object key = lone.kind.shareKey;
+            if (key != null) {
+              // Shared (WeakRef.of(o), most often): its key is the first, so it keeps the hint, and
+              // with it the lock-free look, rather than the second key's handle added below.
+              g.hint(lone, key);
+            }
             cell.next = n;
             g.members = cell;
             g.next = n.next;
