@@ -151,6 +151,7 @@ final class ReclaimLoop implements Runnable {
   @Override
   public void run() {
     EngineBean.registerOnce(); // JMX: once, on a thread of its own (see EngineBean)
+    CollectBarrier.readBeansOnce(); // once, here: not inside the first collect()'s deadline
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
