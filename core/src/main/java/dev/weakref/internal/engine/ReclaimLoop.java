@@ -492,7 +492,7 @@ final class ReclaimLoop implements Runnable {
         ReferentCallbacks.run(ahead.nodeFor(ref, index), userCode);
       }
       case CANARY -> sweeps.collectionSeen(ref); // a collection happened: its sweep is due
-      case CELL -> table.markDirty((Cell) ref); // tenured: its handle was dropped, its bucket to sweep
+      case CELL -> table.markDirty((Cell) ref); // tenured, its handle dropped: sweep its bucket
       case ENGINE_REFERENCE -> {
         EngineReference<?> engineRef = (EngineReference<?>) ref;
         Object event = userCode.callbackStarting(engineRef, null);

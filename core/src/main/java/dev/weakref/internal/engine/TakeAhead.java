@@ -118,7 +118,7 @@ final class TakeAhead {
         table.takeDead(hashes, n, out, took, keys);
       }
     } catch (Throwable t) {
-      Unraisable.report(t, this); // a bug of ours: what was taken is kept below, the rest take theirs
+      Unraisable.report(t, this); // a bug of ours: what was taken is kept, the rest take theirs
     } finally {
       for (int k = 0; k < n; k++) {
         if (took[k]) {

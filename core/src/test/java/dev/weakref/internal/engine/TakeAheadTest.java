@@ -39,7 +39,8 @@ final class TakeAheadTest {
   /**
    * The engine's processing of a reference whose node was taken ahead throws before that node's
    * callbacks run (injected through {@link TakeAhead#handOutFaults}). The node is out of the table
-   * by then: before, it was dropped with the error's report, and its referent's callbacks never ran.
+   * by then: before, it was dropped with the error's report, and its referent's callbacks never
+   * ran.
    */
   @Test
   void aNodeTakenAhead_whoseReferenceFailsToBeProcessed_stillHasItsCallbacksRun() {
