@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The engine takes the dead referents' nodes of a batch ahead, one segment lock at a time
  * ({@link TakeAhead}), in every batch, not only in the first: the window of the last
- * batch is forgotten when a new batch starts.
+ * batch is forgotten when a new batch starts. A node so taken is not lost when the processing of
+ * its reference fails.
  */
 final class TakeAheadTest {
 
