@@ -158,6 +158,32 @@ public final class CollectBarrier {
     }
   }
 
+  /** Test seam: whether {@link WholeHeap} has read the management beans. */
+  static volatile boolean wholeHeapRead;
+  /** Whether {@link #readBeansOnce} ran; engine thread only, handed over with the loop's state. */
+  private static boolean beansTried;
+
+  /**
+   * Reads, once, what {@code collect()} reads of the management beans (which collectors collect the
+   * whole heap: some 20 ms; whether explicit collections are disabled), so that the first
+   * {@code collect()} does not pay it inside its deadline. The engine thread calls it as it first
+   * starts, before its first batch: the thread exists already, and a registration starts it well
+   * before a {@code collect()} comes, as a rule (one that starts it itself waits for the read
+   * at worst, as it did). Never throws: {@code collect()} reads them itself if this failed.
+   */
+  static void readBeansOnce() {
+    if (beansTried) {
+      return;
+    }
+    beansTried = true;
+    try {
+      WholeHeap.collections();
+      ExplicitGc.disabled();
+    } catch (Throwable t) {
+      // No memory, no java.management: the first collect() tries again, and reports what fails.
+    }
+  }
+
   /**
    * Counts the collections of the whole heap. Under Serial and Parallel these are the collections
    * of the beans that name every heap pool (the others are the young collections). G1's beans all
@@ -169,6 +195,10 @@ public final class CollectBarrier {
    */
   private static final class WholeHeap {
     private static final List<GarbageCollectorMXBean> COLLECTORS = collectors();
+
+    static {
+      wholeHeapRead = true;
+    }
 
     private static List<GarbageCollectorMXBean> collectors() {
       try {

@@ -23,7 +23,10 @@ final class Group extends Node {
    * The key of every cell {@link #sharedHint} ever holds: set once, by the first {@link #hint}, and
    * never changed, so that a lock-free reader that finds it equal to its key may trust whatever
    * hint it reads, in either order, without loading the cell's kind. It fills the 4 bytes the
-   * group's 48 had free. A referent shared under two keys keeps the hint for the first one.
+   * group's 48 had free. A referent shared under two keys keeps the hint for the first one, also
+   * when the group forms from a lone shared cell and a handle shared under a second key (the lone
+   * cell is hinted as the group is made): so {@code WeakRef.of(o)}, the hot path of reuse, keeps
+   * its lock-free look once a proxy of {@code o} is shared too.
    */
   @Nullable Object hintKey;
 

@@ -2,6 +2,7 @@ package dev.weakref.internal.engine;
 
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
@@ -352,7 +353,7 @@ final class HandleTable {
     for (int k = 0; k < n; k++) {
       keys[k] = (long) ((hashes[k] >>> SEGMENT_SHIFT) & 63) << 32 | k;
     }
-    java.util.Arrays.sort(keys, 0, n); // by segment, then by k; in place at these sizes
+    Arrays.sort(keys, 0, n); // by segment, then by k; in place at these sizes
     for (int j = 0; j < n; ) {
       int segment = (int) (keys[j] >>> 32);
       Segment s = segments[segment];
@@ -443,6 +444,13 @@ final class HandleTable {
           } else {
             // The second handle of this referent: its lone cell moves into a new group.
             g = new Group(referent, cell.hash);
+            Cell lone = (Cell) n;
+            Object key = lone.kind.shareKey;
+            if (key != null) {
+              // Shared (WeakRef.of(o), most often): its key is the first, so it keeps the hint, and
+              // with it the lock-free look, rather than the second key's handle added below.
+              g.hint(lone, key);
+            }
             cell.next = n;
             g.members = cell;
             g.next = n.next;

@@ -105,23 +105,8 @@ final class ReclaimLoop implements Runnable {
   private int nested;
   /** System.nanoTime() of the batch in which user code first ran on the current thread. */
   private long userCodeSince;
-  /*
-   * The nodes taken ahead (takeAhead) for the tracked handles' references of the batch at
-   * [aheadFrom, aheadFrom + BATCH_MAX), by position: aheadRefs says for which reference each was
-   * taken (null once used, or if none was), so that nothing stale is ever used for another.
-   */
-  private final @Nullable Reference<?>[] aheadRefs = new Reference<?>[BATCH_MAX];
-  private final @Nullable Node[] aheadNodes = new Node[BATCH_MAX];
-  private int aheadFrom;
-  private int aheadTo;
-  /* takeAhead's scratch: the hashes to take, their positions, what the table took, its sort keys. */
-  private final int[] aheadHashes = new int[BATCH_MAX];
-  private final int[] aheadPositions = new int[BATCH_MAX];
-  private final @Nullable Node[] aheadOut = new Node[BATCH_MAX];
-  private final boolean[] aheadTook = new boolean[BATCH_MAX];
-  private final long[] aheadKeys = new long[BATCH_MAX];
-  /** Test seam: how many dead handles' nodes were taken one by one, not ahead (engine thread). */
-  volatile long ownTakes; // written by the engine thread only
+  /** The nodes of the batch's tracked handles' references, taken out of the table ahead. */
+  private final TakeAhead ahead;
   /** Test seam: how many batch growths past BATCH_MAX are still to fail (an injected OOM). */
   static final AtomicInteger growthFaults = new AtomicInteger();
 
@@ -160,11 +145,13 @@ final class ReclaimLoop implements Runnable {
     this.queue = queue;
     this.table = table;
     this.sweeps = new Sweeps(queue, table);
+    this.ahead = new TakeAhead(table);
   }
 
   @Override
   public void run() {
     EngineBean.registerOnce(); // JMX: once, on a thread of its own (see EngineBean)
+    CollectBarrier.readBeansOnce(); // once, here: not inside the first collect()'s deadline
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
@@ -318,14 +305,11 @@ final class ReclaimLoop implements Runnable {
 
   /**
    * Sets the cursor back to the start of an emptied batch, and with it the window of nodes taken
-   * ahead: the next batch's first reference must take its window anew, even where it lies inside
-   * the last batch's (which, kept, skipped the take ahead of every batch after a first one that
-   * ended at most BATCH_MAX references long).
+   * ahead ({@link TakeAhead#restart}).
    */
   private void restart() {
     cursor = 0;
-    aheadFrom = 0;
-    aheadTo = 0;
+    ahead.restart();
   }
 
   /**
@@ -334,8 +318,8 @@ final class ReclaimLoop implements Runnable {
    */
   private void processBatch() {
     while (cursor < batch.size()) {
-      if (cursor >= aheadTo || cursor < aheadFrom) {
-        takeAhead();
+      if (!ahead.covers(cursor)) {
+        ahead.take(batch, cursor); // the nodes of the next window's tracked handles' references
       }
       int i = cursor++;
       Reference<?> ref = batch.get(i);
@@ -344,62 +328,56 @@ final class ReclaimLoop implements Runnable {
         process(ref, i);
       } catch (Throwable t) {
         Unraisable.report(t, ref); // a bug of ours: report it and go on with the batch
+        runUnclaimed(ref, i);
       }
       setPending(batch.size() - cursor);
     }
   }
 
   /**
-   * Takes out of the handle table, under one lock per segment ({@link HandleTable#takeDead(int[],
-   * int, Node[], boolean[], long[])}), the nodes of the tracked handles' references among the next
-   * {@link #BATCH_MAX} of the batch, from the cursor on; {@link #process} then runs each one's
-   * callbacks in turn, as if it had taken its node itself. Taking a node a few references early
-   * changes nothing but when the table's counts drop: the referent is dead and unreachable, and its
-   * callbacks still run in batch order. A reference processed without a node taken ahead (a
-   * failure here, a batch cleared meanwhile) takes its own.
+   * After {@link #process} threw for {@code ref}, the batch's at {@code index}: runs the callbacks
+   * of the node taken ahead for it, if it was not handed out. That node is out of the table, where
+   * it stayed when a reference took its own: without this its callbacks were lost with the error.
    */
-  private void takeAhead() {
-    int from = cursor;
-    int to = Math.min(batch.size(), from + BATCH_MAX);
-    aheadFrom = from;
-    aheadTo = to;
-    java.util.Arrays.fill(aheadRefs, null); // none is used before it is set below
-    int n = 0;
+  private void runUnclaimed(Reference<?> ref, int index) {
     try {
-      HandleAccess handles = null;
-      for (int i = from; i < to; i++) {
-        Reference<?> ref = batch.get(i);
-        if (isHandleReference(ref)) {
-          if (handles == null) {
-            handles = table.access();
-          }
-          aheadHashes[n] = handles.referentHash(ref);
-          aheadPositions[n] = i - from;
-          aheadTook[n] = false;
-          n++;
-        }
-      }
-      if (n != 0) {
-        table.takeDead(aheadHashes, n, aheadOut, aheadTook, aheadKeys);
-      }
+      ReferentCallbacks.run(ahead.unclaimed(ref, index), userCode);
     } catch (Throwable t) {
-      Unraisable.report(t, this); // a bug of ours: what was taken is kept below, the rest take theirs
-    } finally {
-      for (int k = 0; k < n; k++) {
-        if (aheadTook[k]) {
-          int p = aheadPositions[k];
-          aheadRefs[p] = batch.get(from + p);
-          aheadNodes[p] = aheadOut[k];
-          aheadOut[k] = null;
-        }
-      }
+      Unraisable.report(t, ref);
     }
   }
 
-  /** Whether {@code ref} is what {@link #process} treats as a tracked handle's reference. */
-  private static boolean isHandleReference(Reference<?> ref) {
-    return !(Sweeps.isCanary(ref) || ref instanceof Cell || ref instanceof EngineReference
-        || ref instanceof Engine.Generation || ref instanceof Sentinel);
+  /* What process does with a reference taken off the queue: see kindOf. */
+  private static final int CANARY = 0;
+  private static final int CELL = 1;
+  private static final int ENGINE_REFERENCE = 2;
+  private static final int GENERATION = 3;
+  private static final int SENTINEL = 4;
+  private static final int HANDLE = 5;
+
+  /**
+   * What {@code ref}, taken off the queue, is: the one classification that {@link #process}
+   * dispatches on and the take ahead ({@link #isHandleReference}) selects by, so that the two cannot
+   * disagree.
+   */
+  private static int kindOf(Reference<?> ref) {
+    if (Sweeps.isCanary(ref)) {
+      return CANARY;
+    } else if (ref instanceof Cell) {
+      return CELL;
+    } else if (ref instanceof EngineReference) {
+      return ENGINE_REFERENCE;
+    } else if (ref instanceof Engine.Generation) {
+      return GENERATION;
+    } else if (ref instanceof Sentinel) {
+      return SENTINEL;
+    }
+    return HANDLE; // what is left is a tracked handle's reference (see HandleAccess)
+  }
+
+  /** Whether {@link #process} treats {@code ref} as a tracked handle's reference. */
+  static boolean isHandleReference(Reference<?> ref) {
+    return kindOf(ref) == HANDLE;
   }
 
   /** Queues a task for the end of the batch; engine thread only. */
@@ -507,41 +485,44 @@ final class ReclaimLoop implements Runnable {
 
   /** Processes {@code ref}, the batch's reference at {@code index}. */
   private void process(Reference<?> ref, int index) {
-    if (sweeps.collectionSeen(ref)) {
-      // A collection happened: its sweep is due (see Sweeps).
-    } else if (ref instanceof Cell cell) {
-      table.markDirty(cell); // a tenured cell: its handle was dropped, its bucket is to be swept
-    } else if (ref instanceof EngineReference<?> engineRef) {
-      Object event = userCode.callbackStarting(engineRef, null);
-      try {
-        engineRef.runReclaimed();
-      } catch (Throwable t) {
-        Unraisable.report(t, engineRef);
-      } finally {
-        userCode.callbackFinished(event, engineRef);
+    switch (kindOf(ref)) {
+      case HANDLE -> {
+        // Its referent is gone. Its node was taken ahead with those of its neighbours in the batch
+        // (TakeAhead), or is taken now.
+        ReferentCallbacks.run(ahead.nodeFor(ref, index), userCode);
       }
-    } else if (ref instanceof Engine.Generation) {
-      // Nothing held the token: this thread ends once no sentinel waits (see drainOnce), unless a
-      // registration made a new token meanwhile (Engine.stop decides).
-      generationEnded = true;
-    } else if (ref instanceof Sentinel sentinel) {
-      sentinel.taken = true;
-      sentinel.nextTaken = sentinels; // linked, not added to a list: taking one allocates nothing
-      sentinels = sentinel;
-    } else {
-      // What is left is a tracked handle's reference (see HandleAccess): its referent is gone.
-      // Its node was taken ahead with those of its neighbours in the batch (takeAhead), or not.
-      int p = index - aheadFrom;
-      Node taken;
-      if (p >= 0 && p < BATCH_MAX && aheadRefs[p] == ref) {
-        taken = aheadNodes[p];
-        aheadRefs[p] = null;
-        aheadNodes[p] = null;
-      } else {
-        ownTakes++;
-        taken = table.takeDead(table.access().referentHash(ref));
+      case CANARY -> sweeps.collectionSeen(ref); // a collection happened: its sweep is due
+      case CELL -> table.markDirty((Cell) ref); // tenured, its handle dropped: sweep its bucket
+      case ENGINE_REFERENCE -> {
+        EngineReference<?> engineRef = (EngineReference<?>) ref;
+        Object event = userCode.callbackStarting(engineRef, null);
+        try {
+          engineRef.runReclaimed();
+        } catch (Throwable t) {
+          Unraisable.report(t, engineRef);
+        } finally {
+          userCode.callbackFinished(event, engineRef);
+        }
       }
-      ReferentCallbacks.run(taken, userCode);
+      case GENERATION -> {
+        // Nothing held the token: this thread ends once no sentinel waits (see drainOnce), unless a
+        // registration made a new token meanwhile (Engine.stop decides).
+        generationEnded = true;
+      }
+      default -> { // SENTINEL
+        Sentinel sentinel = (Sentinel) ref;
+        sentinel.taken = true;
+        sentinel.nextTaken = sentinels; // linked, not added to a list: taking one allocates nothing
+        sentinels = sentinel;
+      }
     }
+  }
+
+  /**
+   * Test seam: how many dead handles' nodes were taken one by one, not ahead; read it only after a
+   * {@code Reclaimer.collect()} returned (see {@link TakeAhead#ownTakes}).
+   */
+  long ownTakes() {
+    return ahead.ownTakes;
   }
 }

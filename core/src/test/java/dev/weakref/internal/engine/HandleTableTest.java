@@ -174,6 +174,30 @@ final class HandleTableTest {
     Reference.reachabilityFence(List.of(a, b, handles, o));
   }
 
+  /**
+   * An object with a shared ref ({@code WeakRef.of(o)}, a lone shared cell) gets a second shared
+   * key (a proxy): the group that then forms hinted the second key, so every later
+   * {@code WeakRef.of(o)} missed the lock-free look and took the segment's lock.
+   */
+  @Test
+  void aGroupFormedFromALoneSharedCell_keepsHintingThatCellsKey() {
+    HandleTable table = plainTable();
+    Object o = new Object();
+    Object keyA = "A";
+    Object keyB = "B";
+    Object a = table.shared(o, 42, keyA, WeakReference::new); // a lone cell, shared under A
+    assertInstanceOf(Cell.class, table.nodeOf(o, 42));
+    Object b = table.shared(o, 42, keyB, WeakReference::new); // the second key makes the group
+    Group g = assertInstanceOf(Group.class, table.nodeOf(o, 42));
+    assertSame(keyA, g.hintKey, "the first key keeps the hint");
+    assertSame(a, table.sharedFast(o, 42, keyA), "the first key's lock-free look misses");
+    assertSame(b, table.shared(o, 42, keyB, r -> fail("b is alive and shared already")));
+    assertSame(a, table.sharedFast(o, 42, keyA), "b took a's hint");
+    Object fast = table.sharedFast(o, 42, keyB);
+    assertTrue(fast == null || fast == b, "the lock-free look may miss, never be wrong: " + fast);
+    Reference.reachabilityFence(List.of(a, b, o));
+  }
+
   /** Handles that are plain weak references, with the referent's own identity hash. */
   private static final class Plain implements HandleAccess {
     @Override

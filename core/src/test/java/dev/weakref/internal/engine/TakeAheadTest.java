@@ -1,9 +1,11 @@
 package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.testing.UnraisableCapture;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine takes the dead referents' nodes of a batch ahead, one segment lock at a time
- * ({@code ReclaimLoop.takeAhead}), in every batch, not only in the first: the window of the last
- * batch is forgotten when a new batch starts.
+ * ({@link TakeAhead}), in every batch, not only in the first: the window of the last
+ * batch is forgotten when a new batch starts. A node so taken is not lost when the processing of
+ * its reference fails.
  */
 final class TakeAheadTest {
 
@@ -22,7 +25,7 @@ final class TakeAheadTest {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     Reclaimer.collect();
-    long before = Engine.LOOP.ownTakes;
+    long before = Engine.LOOP.ownTakes();
     // Bursts of at most BATCH_MAX references, each its own batch after the one before it: the
     // second and later began inside the first one's window and took every node one by one.
     for (int burst = 0; burst < 5; burst++) {
@@ -30,7 +33,32 @@ final class TakeAheadTest {
       Reclaimer.collect();
     }
     assertEquals(500, fired.get());
-    assertEquals(0, Engine.LOOP.ownTakes - before, "nodes taken one by one instead of ahead");
+    assertEquals(0, Engine.LOOP.ownTakes() - before, "nodes taken one by one instead of ahead");
+    Reference.reachabilityFence(refs);
+  }
+
+  /**
+   * The engine's processing of a reference whose node was taken ahead throws before that node's
+   * callbacks run (injected through {@link TakeAhead#handOutFaults}). The node is out of the table
+   * by then: before, it was dropped with the error's report, and its referent's callbacks never
+   * ran.
+   */
+  @Test
+  void aNodeTakenAhead_whoseReferenceFailsToBeProcessed_stillHasItsCallbacksRun() {
+    AtomicInteger fired = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    Reclaimer.collect(); // nothing of earlier tests left to take the fault
+    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+      TakeAhead.handOutFaults.set(1);
+      dropAfterTracking(100, refs, fired);
+      Reclaimer.collect();
+      assertEquals(0, TakeAhead.handOutFaults.get(), "the fault was not injected");
+      assertEquals(100, fired.get(), "callbacks run of the 100 referents reclaimed");
+      assertEquals(1, unraisable.errors().size(), "the engine's error is reported");
+      assertInstanceOf(IllegalStateException.class, unraisable.errors().get(0));
+    } finally {
+      TakeAhead.handOutFaults.set(0);
+    }
     Reference.reachabilityFence(refs);
   }
 
