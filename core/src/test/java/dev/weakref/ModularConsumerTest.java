@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * work, and {@code collect()} waits for them.
  * The engine's implementation is out of reach: a consumer that imports it does not compile, and
  * reflection is refused. What the consumer's descriptor must say (and what happens when it does not)
- * is what the README's engine section tells modular users.
+ * is what the README's engine section tells modular users; the README's own {@code module my.app}
+ * block is compiled into a consumer and run too.
  */
 final class ModularConsumerTest {
 
@@ -100,6 +101,61 @@ final class ModularConsumerTest {
         "capture in a closed package: accepted",
         "internal engine: IllegalAccessException"), lines, "stderr: " + r.stderr());
     assertEquals("", r.stderr());
+  }
+
+  /** The README's section for modular applications, whose {@code module my.app} block is checked. */
+  private static final String README_SECTION = "### On the module path (JPMS)";
+
+  /**
+   * The README's module descriptor, as it is printed: the first {@code java} block of its JPMS
+   * section. The consumer of {@code src/test/resources/modular-consumer/readme} is compiled with it
+   * and run: a proxy of its exported interface calls through, a callback runs, and the capture check
+   * reads its lambdas (the package is open). A README whose block stops compiling, or loses its
+   * {@code exports} or {@code opens}, fails here.
+   */
+  @Test
+  void readmeModuleDescriptor_compilesAndGivesProxiesAndTheCaptureCheckWhatTheyNeed(
+      @TempDir Path tmp) throws Exception {
+    Path src = tmp.resolve("src");
+    try (Stream<Path> walk = Files.walk(resource("readme"))) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        Files.copy(p, src.resolve(resource("readme").relativize(p).toString()));
+      }
+    }
+    String descriptor = readmeModuleDescriptor();
+    assertTrue(descriptor.startsWith("module my.app {"), descriptor);
+    Files.writeString(src.resolve("module-info.java"), descriptor);
+    Path out = tmp.resolve("my.app");
+    Compiled c = compile(src, out);
+    assertEquals(0, c.exitCode(), "the README's module descriptor:\n" + descriptor + c.messages());
+
+    ChildJvm.Result r = ChildJvm.runJava("my.app", List.of(
+        "--module-path", out + java.io.File.pathSeparator + coreModule(),
+        "--module", "my.app/my.app.Main"));
+
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertEquals(List.of(
+        "module my.app",
+        "proxy of my.app.api.Greeter: hello world", // exports my.app.api to dev.weakref
+        "events: [ref callback]",
+        "capturing finalizer in my.app: refused"), // opens my.app to dev.weakref
+        r.stdout(), "stderr: " + r.stderr());
+    assertEquals("", r.stderr());
+  }
+
+  /** The first {@code java} block after {@link #README_SECTION} in the project's README. */
+  private static String readmeModuleDescriptor() throws Exception {
+    Path readme = Path.of("").toAbsolutePath().resolveSibling("README.md"); // Surefire runs in core/
+    List<String> lines = Files.readAllLines(readme);
+    int section = lines.indexOf(README_SECTION);
+    assertTrue(section >= 0, "no section '" + README_SECTION + "' in " + readme);
+    int open = section;
+    while (++open < lines.size() && !lines.get(open).equals("```java")) {
+      assertFalse(lines.get(open).startsWith("#"), "no java block in " + README_SECTION);
+    }
+    int close = lines.subList(open, lines.size()).indexOf("```");
+    assertTrue(open < lines.size() && close > 0, "no closed java block in " + README_SECTION);
+    return String.join("\n", lines.subList(open + 1, open + close)) + "\n";
   }
 
   @Test

@@ -87,7 +87,9 @@ final class EngineJfrEventsTest {
     // collector's). The fast one only if its run did take the threshold: this thread's collect()
     // forces collections while the engine runs callbacks, and on a loaded machine one of them, or
     // the scheduler, can hold the fast callback that long. Every event's duration shows it ran
-    // past the threshold, which the fast callback's would not if each run were recorded.
+    // past the threshold, which the fast callback's would not if each run were recorded. That a run
+    // under the threshold is never reported is shown without luck by JfrSlowCallbackTest, and that
+    // each event brackets its own callback only by the test below.
     List<RecordedEvent> slow = named(events, "dev.weakref.SlowCallback");
     RecordedEvent slowOne = slow.stream()
         .filter(e -> e.getInt("sourceIdentity") == identities[0]).findFirst().orElseThrow();
@@ -115,6 +117,55 @@ final class EngineJfrEventsTest {
         && f.getString("sourceClass").startsWith(EngineJfrEventsTest.class.getName())), all);
     assertTrue(failed.stream().anyMatch(f -> f.getString("message").equals("finalizer boom")
         && f.getString("sourceClass").equals("dev.weakref.FinalizerRef")), all);
+  }
+
+  /**
+   * Each callback's event brackets that callback alone: under a zero threshold every callback of a
+   * batch is recorded, fast ones included, once each, and their intervals on the engine thread never
+   * overlap (they run one after another). An event begun for a whole batch, or left open across
+   * callbacks, would overlap the next. Whether a run is reported at all is the threshold's decision,
+   * taken directly in {@code JfrSlowCallbackTest}.
+   */
+  @Test
+  void recordingWithZeroThreshold_recordsEachCallbackOnceWithinItsOwnRun() throws Exception {
+    Path file = Files.createTempFile("weakref-engine", ".jfr");
+    int[] identities = new int[4];
+    List<String> ran = new CopyOnWriteArrayList<>();
+    try (Recording recording = new Recording()) {
+      recording.enable("dev.weakref.SlowCallback").withThreshold(Duration.ZERO);
+      recording.start();
+      makeFastGarbage(ran, identities);
+      Reclaimer.collect();
+      recording.stop();
+      recording.dump(file);
+    }
+    assertEquals(identities.length, ran.size(), ran.toString());
+    List<RecordedEvent> events = named(RecordingFile.readAllEvents(file), "dev.weakref.SlowCallback");
+    Files.delete(file);
+    List<RecordedEvent> ours = new java.util.ArrayList<>();
+    for (int identity : identities) {
+      List<RecordedEvent> its = events.stream()
+          .filter(e -> e.getInt("sourceIdentity") == identity).toList();
+      assertEquals(1, its.size(), "events of one callback: " + its);
+      assertEquals(WeakRef.class.getName(), its.get(0).getString("sourceClass"));
+      assertEquals("weakref-reclaimer", its.get(0).getThread().getJavaName());
+      ours.add(its.get(0));
+    }
+    for (RecordedEvent a : ours) {
+      for (RecordedEvent b : ours) {
+        assertTrue(a == b || !a.getEndTime().isAfter(b.getStartTime())
+            || !b.getEndTime().isAfter(a.getStartTime()), "overlapping callbacks: " + a + b);
+      }
+    }
+  }
+
+  /** Referents that die once this returns, each with a do-nothing callback. */
+  private static void makeFastGarbage(List<String> ran, int[] identities) {
+    for (int i = 0; i < identities.length; i++) {
+      WeakRef<Object> wr = new WeakRef<>(new Object(), r -> ran.add("fast"));
+      identities[i] = System.identityHashCode(wr);
+      keep(wr);
+    }
   }
 
   /** Referents that die once this returns, with a slow, a fast, a failing and a nested callback. */

@@ -1,0 +1,5 @@
+package my.app.api;
+
+public interface Greeter {
+  String greet(String name);
+}
