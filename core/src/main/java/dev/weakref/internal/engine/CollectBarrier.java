@@ -160,27 +160,26 @@ public final class CollectBarrier {
 
   /** Test seam: whether {@link WholeHeap} has read the management beans. */
   static volatile boolean wholeHeapRead;
-  /** Whether {@link #readBeansOnce} ran; engine thread only, handed over with the loop's state. */
-  private static boolean beansTried;
 
   /**
-   * Reads, once, what {@code collect()} reads of the management beans (which collectors collect the
-   * whole heap: some 20 ms; whether explicit collections are disabled), so that the first
-   * {@code collect()} does not pay it inside its deadline. The engine thread calls it as it first
-   * starts, before its first batch: the thread exists already, and a registration starts it well
-   * before a {@code collect()} comes, as a rule (one that starts it itself waits for the read
-   * at worst, as it did). Never throws: {@code collect()} reads them itself if this failed.
+   * Reads what {@code collect()} reads of the management beans (which collectors collect the whole
+   * heap: some 20 ms; whether explicit collections are disabled), so that the first
+   * {@code collect()} does not pay it inside its deadline. Called once, by the thread that
+   * registers the engine's MBean ({@link EngineBean}), after it: that thread has loaded
+   * {@code java.management} already, and runs as the engine starts, as a rule well before a
+   * {@code collect()} comes (one that comes sooner reads them itself, or waits for this read on
+   * the classes' initialisation, as it paid before). Where no such
+   * thread runs ({@code -Ddev.weakref.jmx=false}, a library loaded by a class loader of its own),
+   * the first {@code collect()} reads them itself, and a JVM that never calls it, never. Never
+   * throws: a failure (a class initialisation out of memory) is reported, and shows again at
+   * {@code collect()} as the {@code NoClassDefFoundError} of the class that failed.
    */
   static void readBeansOnce() {
-    if (beansTried) {
-      return;
-    }
-    beansTried = true;
     try {
       WholeHeap.collections();
       ExplicitGc.disabled();
     } catch (Throwable t) {
-      // No memory, no java.management: the first collect() tries again, and reports what fails.
+      Unraisable.report(t, CollectBarrier.class);
     }
   }
 

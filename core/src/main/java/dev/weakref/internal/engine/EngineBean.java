@@ -106,6 +106,9 @@ final class EngineBean implements DynamicMBean {
     } catch (Throwable t) {
       // No MBean server, the name taken, a security manager saying no: the engine does without.
     }
+    // Here, with java.management loaded already and off the engine thread, so that the first
+    // collect() does not read them inside its deadline.
+    CollectBarrier.readBeansOnce();
   }
 
   /**

@@ -151,7 +151,6 @@ final class ReclaimLoop implements Runnable {
   @Override
   public void run() {
     EngineBean.registerOnce(); // JMX: once, on a thread of its own (see EngineBean)
-    CollectBarrier.readBeansOnce(); // once, here: not inside the first collect()'s deadline
     for (boolean going = true; going; ) {
       try {
         going = drainOnce();
@@ -327,21 +326,28 @@ final class ReclaimLoop implements Runnable {
       try {
         process(ref, i);
       } catch (Throwable t) {
-        Unraisable.report(t, ref); // a bug of ours: report it and go on with the batch
-        runUnclaimed(ref, i);
+        // A bug of ours: claim the node taken ahead for ref first (a hook that calls collect() as
+        // the error is reported moves the window on, which would drop it), report, go on.
+        Node unclaimed = ahead.unclaimed(ref, i);
+        Unraisable.report(t, ref);
+        runUnclaimed(unclaimed, ref);
       }
       setPending(batch.size() - cursor);
     }
   }
 
   /**
-   * After {@link #process} threw for {@code ref}, the batch's at {@code index}: runs the callbacks
-   * of the node taken ahead for it, if it was not handed out. That node is out of the table, where
-   * it stayed when a reference took its own: without this its callbacks were lost with the error.
+   * After {@link #process} threw for {@code ref}: runs the callbacks of {@code unclaimed}, the node
+   * taken ahead for it that was not handed out ({@link TakeAhead#unclaimed}), if any. That node is
+   * out of the table, where it stayed when a reference took its own: without this its callbacks
+   * were lost with the error.
    */
-  private void runUnclaimed(Reference<?> ref, int index) {
+  private void runUnclaimed(@Nullable Node unclaimed, Reference<?> ref) {
+    if (unclaimed == null) {
+      return;
+    }
     try {
-      ReferentCallbacks.run(ahead.unclaimed(ref, index), userCode);
+      ReferentCallbacks.run(unclaimed, userCode);
     } catch (Throwable t) {
       Unraisable.report(t, ref);
     }

@@ -95,7 +95,7 @@ final class TakeAhead {
     for (int k = 0; k < set; k++) { // none is used before it is set below
       int p = positions[k];
       refs[p] = null;
-      nodes[p] = null; // nor kept: a node not handed out (its reference's processing threw)
+      nodes[p] = null; // nor kept (a last resort: ReclaimLoop claims a node not handed out)
     }
     set = 0;
     faultsArmed = handOutFaults.get() > 0;

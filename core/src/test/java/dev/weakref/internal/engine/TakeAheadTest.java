@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
+import dev.weakref.engine.UnraisableHook;
 import dev.weakref.testing.UnraisableCapture;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,36 @@ final class TakeAheadTest {
       assertInstanceOf(IllegalStateException.class, unraisable.errors().get(0));
     } finally {
       TakeAhead.handOutFaults.set(0);
+    }
+    Reference.reachabilityFence(refs);
+  }
+
+  /**
+   * The same, where the unraisable hook calls {@code collect()} as the error is reported: the
+   * nested collect() goes on with the batch, past the window, whose next take clears what the last
+   * one left. The node taken ahead for the failed reference is claimed before the report.
+   */
+  @Test
+  void aNodeTakenAhead_whoseReferenceFails_isNotLostToACollectInTheUnraisableHook() {
+    AtomicInteger fired = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    Reclaimer.collect(); // nothing of earlier tests left to take the fault
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    UnraisableHook old = Reclaimer.setUnraisableHook((error, source) -> {
+      errors.add(error);
+      Reclaimer.collect(); // nested: on the engine thread, in the middle of the batch
+    });
+    try {
+      TakeAhead.handOutFaults.set(1);
+      dropAfterTracking(2_000, refs, fired);
+      Reclaimer.collect();
+      assertEquals(0, TakeAhead.handOutFaults.get(), "the fault was not injected");
+      assertEquals(2_000, fired.get(), "callbacks run of the 2,000 referents reclaimed");
+      assertEquals(1, errors.size(), errors.toString());
+      assertInstanceOf(IllegalStateException.class, errors.get(0));
+    } finally {
+      TakeAhead.handOutFaults.set(0);
+      Reclaimer.setUnraisableHook(old);
     }
     Reference.reachabilityFence(refs);
   }
