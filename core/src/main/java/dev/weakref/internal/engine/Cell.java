@@ -40,6 +40,9 @@ sealed class Cell extends Node permits Cell.Tenured {
 
   /** Whether the handle is one that its referent shares under {@code key}. */
   boolean sharedUnder(@Nullable Object key) {
-    return kind.shareKey == key;
+    // Read without a lock, a cell linked by another thread may show its kind unwritten yet (a weakly
+    // ordered CPU): a miss, never a wrong answer.
+    CellKind k = kind;
+    return k != null && k.shareKey == key;
   }
 }

@@ -17,7 +17,9 @@ import java.lang.ref.Reference;
 public interface HandleAccess {
 
   /**
-   * Returns the weak reference to its referent that stands for {@code handle}.
+   * Returns the weak reference to its referent that stands for {@code handle}. A handle that is
+   * itself a {@link Reference} must be its own: the engine's hot path of reuse reads such a handle
+   * without calling this.
    *
    * @param handle a handle passed to {@link Tracking#track} or made by a factory of
    *     {@link Tracking#shared}

@@ -1,5 +1,6 @@
 package dev.weakref.internal.engine;
 
+import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,9 +61,21 @@ final class HandleTable {
    * keeps the thread alive and no collection comes, the table keeps its peak size.
    */
   static final int SHRINK_AFTER_SWEEPS = 4;
+  /** Slots of {@link #recentShared} per segment (16 KB in all with compressed references). */
+  private static final int RECENT_PER_SEGMENT = 64;
 
   private final ReferenceQueue<Object> queue;
   private final Segment[] segments = new Segment[64];
+  /**
+   * The shared cells last handed out or created under a segment's lock, direct-mapped by the
+   * referent's identity hash ({@link #recentSlot}): the hot path of reuse ({@code WeakRef.of(o)}
+   * again and again on the same objects) reads one slot here instead of walking the segment, its
+   * bucket array and the chain. A slot belongs to one segment, whose lock guards every write to it,
+   * and holds only a cell linked in that segment (a sweep or a death that unlinks the cell clears
+   * or replaces it under the same lock), so the slots keep nothing alive that the buckets do not.
+   * Read without a lock, a slot is a hint like the table's: a hit is checked as the table's is.
+   */
+  private final @Nullable Cell[] recentShared = new Cell[64 * RECENT_PER_SEGMENT];
   private volatile @Nullable HandleAccess access;
   /**
    * A test seam: when set, runs before a segment's new arrays are allocated (with the new length),
@@ -116,6 +129,14 @@ final class HandleTable {
     return segments[(hash >>> SEGMENT_SHIFT) & 63];
   }
 
+  /**
+   * The slot of {@link #recentShared} for {@code hash}: within the slots of the hash's segment (its
+   * bits 25-30), picked by the low bits, so that every write to a slot holds that segment's lock.
+   */
+  private static int recentSlot(int hash) {
+    return (hash >>> (SEGMENT_SHIFT - 6)) & (63 << 6) | (hash & (RECENT_PER_SEGMENT - 1));
+  }
+
   /** Whether {@code n} is the live node of {@code referent}. */
   private boolean isNodeOf(Node n, Object referent) {
     if (n instanceof Group) {
@@ -125,9 +146,18 @@ final class HandleTable {
     return handle != null && refersTo(access().referenceOf(handle), referent);
   }
 
+  /**
+   * Whether {@code handle}'s reference refers to {@code referent}. A handle that is a reference is
+   * its own (see {@link HandleAccess#referenceOf}): read without the access's interface call, on
+   * the hot path of reuse.
+   */
+  private boolean handleRefersTo(Object handle, Object referent) {
+    return refersTo(handle instanceof Reference<?> r ? r : access().referenceOf(handle), referent);
+  }
+
   @SuppressWarnings("unchecked")
-  private static boolean refersTo(java.lang.ref.Reference<?> ref, @Nullable Object referent) {
-    return ((java.lang.ref.Reference<Object>) ref).refersTo(referent);
+  private static boolean refersTo(Reference<?> ref, @Nullable Object referent) {
+    return ((Reference<Object>) ref).refersTo(referent);
   }
 
   /* ---- For the tracking API: any thread ---- */
@@ -143,6 +173,12 @@ final class HandleTable {
 
   /** The handle shared under {@code key}, if a lock-free look finds it; may miss one. */
   @Nullable Object sharedFast(Object referent, int hash, Object key) {
+    Cell recent = recentShared[recentSlot(hash)];
+    Object found;
+    if (recent != null && recent.sharedUnder(key) && (found = recent.get()) != null
+        && handleRefersTo(found, referent)) {
+      return found;
+    }
     @Nullable Node[] t = segmentFor(hash).table;
     for (Node n = t[hash & (t.length - 1)]; n != null; n = n.next) {
       if (n.hash != hash) {
@@ -153,13 +189,14 @@ final class HandleTable {
           // The hint's key is written once and every hint is shared under it (see Group.hintKey),
           // and a hint is a member of this group, so its handle is referent's.
           Cell c;
-          return g.hintKey == key && (c = g.sharedHint) != null ? c.get() : null;
+          Object handle;
+          return g.hintKey == key && (c = g.sharedHint) != null && (handle = c.get()) != null
+              && handleRefersTo(handle, referent) ? handle : null;
         }
       } else {
         Cell c = (Cell) n;
         Object handle;
-        if (c.sharedUnder(key) && (handle = c.get()) != null
-            && refersTo(access().referenceOf(handle), referent)) {
+        if (c.sharedUnder(key) && (handle = c.get()) != null && handleRefersTo(handle, referent)) {
           return handle;
         }
       }
@@ -178,6 +215,7 @@ final class HandleTable {
       if (n instanceof Cell c) {
         Object handle;
         if (c.sharedUnder(key) && (handle = c.get()) != null) {
+          recentShared[recentSlot(hash)] = c;
           return handle;
         }
       } else if (n instanceof Group g) {
@@ -186,6 +224,7 @@ final class HandleTable {
           Object handle;
           if (c.sharedUnder(key) && (handle = c.get()) != null) {
             g.hint(c, key);
+            recentShared[recentSlot(hash)] = c;
             return handle;
           }
         }
@@ -198,6 +237,7 @@ final class HandleTable {
       if (s.add(referent, cell) instanceof Group g) {
         g.hint(cell, key);
       }
+      recentShared[recentSlot(hash)] = cell;
       return created;
     }
   }
@@ -251,6 +291,31 @@ final class HandleTable {
     synchronized (s) {
       return s.find(referent, hash);
     }
+  }
+
+  /** The cell in the recent shared slot of {@code hash}, or null; for tests of the engine. */
+  @Nullable Cell recentSharedCell(int hash) {
+    synchronized (segmentFor(hash)) {
+      return recentShared[recentSlot(hash)];
+    }
+  }
+
+  /**
+   * How many recent shared slots hold a cell that is not linked in their segment, which none may;
+   * for tests of the engine.
+   */
+  int recentSharedUnlinked() {
+    int unlinked = 0;
+    for (int slot = 0; slot < recentShared.length; slot++) {
+      Segment s = segments[slot / RECENT_PER_SEGMENT];
+      synchronized (s) {
+        Cell c = recentShared[slot];
+        if (c != null && !s.links(c)) {
+          unlinked++;
+        }
+      }
+    }
+    return unlinked;
   }
 
   /** Whether any node, even one of dropped handles only, is kept for {@code referent}. */
@@ -423,6 +488,24 @@ final class HandleTable {
       return null;
     }
 
+    /** Whether {@code cell} is linked here, alone in its bucket or in a group; hold the lock. */
+    boolean links(Cell cell) {
+      @Nullable Node[] t = table;
+      for (Node n = t[cell.hash & (t.length - 1)]; n != null; n = n.next) {
+        if (n == cell) {
+          return true;
+        }
+        if (n instanceof Group g) {
+          for (Node m = g.members; m != null; m = m.next) {
+            if (m == cell) {
+              return true;
+            }
+          }
+        }
+      }
+      return false;
+    }
+
     /**
      * Links {@code cell} in, newest first among its referent's, creating a group if the referent
      * has a lone cell; hold the lock.
@@ -473,6 +556,30 @@ final class HandleTable {
         }
       }
       return cell;
+    }
+
+    /**
+     * Clears the {@link #recentShared} slot of {@code n}'s hash if it holds {@code n} or, for a
+     * group, any cell of that hash (one of its members, or a colliding referent's, which only costs
+     * that referent a walk); hold the lock.
+     */
+    private void forgetRecent(Node n) {
+      int slot = recentSlot(n.hash);
+      Cell c = recentShared[slot];
+      if (c != null && (c == n || n instanceof Group && c.hash == n.hash)) {
+        recentShared[slot] = null;
+      }
+    }
+
+    /**
+     * Puts {@code by} in the {@link #recentShared} slot that holds {@code c}, if one does; hold the
+     * lock.
+     */
+    private void replaceRecent(Cell c, @Nullable Cell by) {
+      int slot = recentSlot(c.hash);
+      if (recentShared[slot] == c) {
+        recentShared[slot] = by;
+      }
     }
 
     void markDirty(int bucket) {
@@ -566,6 +673,7 @@ final class HandleTable {
             prev.next = next;
           }
           count--;
+          forgetRecent(n);
           if (take) {
             n.next = null;
             if (last == null) {
@@ -697,6 +805,7 @@ final class HandleTable {
      */
     private @Nullable Cell survivor(Cell c, int bucket) {
       if (c.refersTo(null)) {
+        replaceRecent(c, null);
         return null;
       }
       if (c instanceof Cell.Tenured) {
@@ -712,10 +821,13 @@ final class HandleTable {
       }
       Object handle = c.get();
       if (handle == null) {
+        replaceRecent(c, null);
         return null;
       }
       try {
-        return new Cell.Tenured(handle, c.hash, c.kind, queue);
+        Cell twin = new Cell.Tenured(handle, c.hash, c.kind, queue);
+        replaceRecent(c, twin);
+        return twin;
       } catch (OutOfMemoryError e) {
         markDirty(bucket);
         return c;

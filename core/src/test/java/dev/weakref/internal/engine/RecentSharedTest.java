@@ -1,0 +1,173 @@
+package dev.weakref.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weakref.WeakRef;
+import dev.weakref.engine.Reclaimer;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The slots of recently shared cells, read first by the hot path of reuse ({@code WeakRef.of(o)}
+ * again on the same object, issue 19's "the shared ref faster than a raw allocation"): a slot holds
+ * only a cell linked in the table, so it keeps nothing alive that the table does not, and a hit is
+ * never another referent's handle.
+ */
+final class RecentSharedTest {
+
+  private static @Nullable Cell slotOf(Object referent) {
+    return Engine.TABLE.recentSharedCell(System.identityHashCode(referent));
+  }
+
+  @Test
+  void theSharedRef_isReadFromItsSlot_andIsTheSameRefEveryTime() {
+    Object o = new Object();
+    WeakRef<Object> shared = WeakRef.of(o);
+    Cell slot = slotOf(o);
+    assertTrue(slot != null && slot.get() == shared, "the new shared cell fills its slot: " + slot);
+    assertSame(shared, Tracking.sharedIfPresent(o, WeakRef.class));
+    assertSame(shared, WeakRef.of(o));
+    Reference.reachabilityFence(o);
+  }
+
+  @Test
+  void aDroppedSharedRef_leavesNothingInItsSlot() {
+    Object o = new Object();
+    int hash = System.identityHashCode(o);
+    Cell cell = sharedCellDropped(o);
+    for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
+      Reclaimer.collect(); // the collector clears the cell, the sweep unlinks it
+    }
+    assertNotSame(cell, Engine.TABLE.recentSharedCell(hash), "the slot kept an unlinked cell");
+    WeakRef<Object> again = WeakRef.of(o);
+    assertSame(again, WeakRef.of(o));
+    assertEquals(1, Reclaimer.weakRefCount(o));
+    Reference.reachabilityFence(o);
+  }
+
+  /** Makes {@code o}'s shared ref and drops it, returning its cell; not inlined into the test. */
+  private static Cell sharedCellDropped(Object o) {
+    WeakRef.of(o);
+    Cell cell = slotOf(o);
+    assertTrue(cell != null);
+    return cell;
+  }
+
+  @Test
+  void aReclaimedReferent_leavesNothingInItsSlot() {
+    int[] hash = new int[1];
+    WeakRef<Object> shared = sharedRefOfADroppedObject(hash);
+    Cell cell = Engine.TABLE.recentSharedCell(hash[0]);
+    assertTrue(cell != null && cell.get() == shared);
+    Reclaimer.collect();
+    assertNull(shared.get());
+    assertNotSame(cell, Engine.TABLE.recentSharedCell(hash[0]), "the slot kept a dead referent's");
+  }
+
+  private static WeakRef<Object> sharedRefOfADroppedObject(int[] hash) {
+    Object o = new Object();
+    hash[0] = System.identityHashCode(o);
+    return WeakRef.of(o);
+  }
+
+  @Test
+  void aTenuredSharedCell_takesItsTwinsPlaceInTheSlot() {
+    Object o = new Object();
+    WeakRef<Object> shared = WeakRef.of(o);
+    int hash = System.identityHashCode(o);
+    for (int i = 0; i < 4 && !(Engine.TABLE.nodeOf(o, hash) instanceof Cell.Tenured); i++) {
+      Reclaimer.collect();
+    }
+    Cell twin = assertInstanceOf(Cell.Tenured.class, Engine.TABLE.nodeOf(o, hash));
+    assertSame(twin, slotOf(o), "the slot still holds the cell the twin replaced");
+    assertSame(shared, WeakRef.of(o));
+    Reference.reachabilityFence(o);
+  }
+
+  /**
+   * Referents whose hashes share a slot (here, all of them: one hash) take it from each other;
+   * whichever the slot holds, each referent is handed its own shared handle, never the other's.
+   */
+  @Test
+  void referentsSharingASlot_neverGetEachOthersHandle() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    Object x = new Object();
+    Object y = new Object();
+    Object key = "K";
+    Object hx = table.shared(x, 42, key, WeakReference::new);
+    assertSame(hx, table.sharedFast(x, 42, key));
+    assertNull(table.sharedFast(y, 42, key), "y has no shared handle yet");
+    Object hy = table.shared(y, 42, key, WeakReference::new);
+    assertNotSame(hx, hy);
+    assertSame(hy, table.sharedFast(y, 42, key));
+    assertSame(hx, table.sharedFast(x, 42, key), "found in the bucket when the slot holds y's");
+    assertSame(hx, table.shared(x, 42, key, r -> {
+      throw new AssertionError("x is shared already");
+    }));
+    assertSame(hx, table.sharedFast(x, 42, key));
+    assertNull(table.sharedFast(x, 42, "other key"));
+    Reference.reachabilityFence(List.of(x, y, hx, hy));
+  }
+
+  /**
+   * The slots' invariant under a mixed workload on the engine's table: shared refs made, kept,
+   * dropped, their referents dying, groups formed with refs that have callbacks, collections and
+   * sweeps between. No slot ever holds a cell the table does not link.
+   */
+  @Test
+  void noSlotEverHoldsACellTheTableDoesNotLink() {
+    SplittableRandom random = new SplittableRandom(19);
+    List<Object> objects = new ArrayList<>();
+    List<Object> kept = new ArrayList<>();
+    for (int round = 0; round < 6; round++) {
+      for (int i = 0; i < 5_000; i++) {
+        Object o = random.nextInt(3) == 0 && !objects.isEmpty()
+            ? objects.get(random.nextInt(objects.size())) : new Object();
+        objects.add(o);
+        WeakRef<Object> shared = WeakRef.of(o);
+        if (random.nextInt(4) == 0) {
+          kept.add(shared);
+        }
+        if (random.nextInt(8) == 0) {
+          kept.add(new WeakRef<>(o, r -> {}));
+        }
+      }
+      for (int i = objects.size() - 1; i >= 0; i--) {
+        if (random.nextBoolean()) {
+          objects.remove(i);
+        }
+      }
+      if (round % 2 == 1) {
+        kept.subList(0, kept.size() / 2).clear();
+      }
+      Reclaimer.collect();
+      assertEquals(0, Engine.TABLE.recentSharedUnlinked(), "after round " + round);
+    }
+    Reference.reachabilityFence(kept);
+  }
+
+  /** Handles that are plain weak references. */
+  private static final class Plain implements HandleAccess {
+    @Override
+    public Reference<?> referenceOf(Object handle) {
+      return (Reference<?>) handle;
+    }
+
+    @Override
+    public int referentHash(Reference<?> reference) {
+      return 42;
+    }
+  }
+}
