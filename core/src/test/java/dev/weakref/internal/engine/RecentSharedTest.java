@@ -15,6 +15,8 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -156,6 +158,57 @@ final class RecentSharedTest {
       assertEquals(0, Engine.TABLE.recentSharedUnlinked(), "after round " + round);
     }
     Reference.reachabilityFence(kept);
+  }
+
+  /**
+   * Threads asking for the shared refs of the same objects at once, each in its own order, while the
+   * slots are filled and taken by one another: every thread gets the one shared ref of each object.
+   */
+  @Test
+  void threadsAskingAtOnce_allGetTheOneSharedRefOfEachObject() throws Exception {
+    int threads = 4;
+    Object[] objects = new Object[4_096];
+    for (int i = 0; i < objects.length; i++) {
+      objects[i] = new Object();
+    }
+    Object[][] seen = new Object[threads][objects.length];
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Thread> running = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int me = t;
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          for (int round = 0; round < 20; round++) {
+            for (int k = 0; k < objects.length; k++) {
+              int i = me % 2 == 0 ? k : objects.length - 1 - k;
+              WeakRef<Object> ref = WeakRef.of(objects[i]);
+              if (seen[me][i] == null) {
+                seen[me][i] = ref;
+              } else if (seen[me][i] != ref) {
+                throw new AssertionError("object " + i + " got a second shared ref");
+              }
+            }
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      running.add(thread);
+      thread.start();
+    }
+    for (Thread thread : running) {
+      thread.join();
+    }
+    assertEquals(List.of(), failures);
+    for (int i = 0; i < objects.length; i++) {
+      for (int t = 1; t < threads; t++) {
+        assertSame(seen[0][i], seen[t][i], "object " + i);
+      }
+      assertEquals(1, Reclaimer.weakRefCount(objects[i]));
+    }
+    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
   }
 
   /** Handles that are plain weak references. */
