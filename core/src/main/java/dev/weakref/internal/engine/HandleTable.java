@@ -33,9 +33,11 @@ import org.jspecify.annotations.Nullable;
  * too young to be tenured.
  *
  * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
- * shared ref's fast path reads without the lock; it may miss (a node being linked, a chain being
- * rehashed or relinked), and is then confirmed under the lock, but a hit is always right: it checks
- * that the very referent is referred to. Callbacks run outside any lock.
+ * shared ref's fast path reads without the lock, first the referent's slot of the recently shared
+ * cells ({@link #recentShared}), then its bucket; it may miss (a node being linked, a chain being
+ * rehashed or relinked, a slot taken by another referent), and is then confirmed under the lock,
+ * but a hit is always right: it checks that the very referent is referred to. Callbacks run outside
+ * any lock.
  *
  * <p>Longer than 450 lines on purpose: the segments, their buckets and the four things done to them
  * (link, the unlocked shared-ref read, take a dead referent's node, sweep and tenure, with the
