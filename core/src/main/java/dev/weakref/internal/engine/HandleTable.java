@@ -42,8 +42,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Longer than 450 lines on purpose: the segments, their buckets and the four things done to them
  * (link, the unlocked shared-ref read, take a dead referent's node, sweep and tenure, with the
  * rehash that must allocate before it moves anything) are one locking protocol, whose invariants
- * (a node is in exactly one chain, the table is never smaller than its high-water mark, an unlocked
- * reader never sees a hit that is wrong) hold only across all of them.
+ * (a node is in exactly one chain, the table is never smaller than its high-water mark, a slot of
+ * {@link #recentShared} holds only a linked cell, an unlocked reader never sees a hit that is
+ * wrong) hold only across all of them.
  */
 final class HandleTable {
   /** A hash from {@link HandleAccess#referentHash} has at least these bits. */
@@ -136,7 +137,8 @@ final class HandleTable {
    * bits 25-30), picked by the low bits, so that every write to a slot holds that segment's lock.
    */
   private static int recentSlot(int hash) {
-    return (hash >>> (SEGMENT_SHIFT - 6)) & (63 << 6) | (hash & (RECENT_PER_SEGMENT - 1));
+    int segment = (hash >>> SEGMENT_SHIFT) & 63;
+    return segment * RECENT_PER_SEGMENT + (hash & (RECENT_PER_SEGMENT - 1));
   }
 
   /** Whether {@code n} is the live node of {@code referent}. */
@@ -154,7 +156,9 @@ final class HandleTable {
    * the hot path of reuse.
    */
   private boolean handleRefersTo(Object handle, Object referent) {
-    return refersTo(handle instanceof Reference<?> r ? r : access().referenceOf(handle), referent);
+    // A proxy read without a lock could show its handler unwritten yet: a miss, as for a cell's kind.
+    Reference<?> ref = handle instanceof Reference<?> r ? r : access().referenceOf(handle);
+    return ref != null && refersTo(ref, referent);
   }
 
   @SuppressWarnings("unchecked")
@@ -177,8 +181,10 @@ final class HandleTable {
   @Nullable Object sharedFast(Object referent, int hash, Object key) {
     Cell recent = recentShared[recentSlot(hash)];
     Object found;
-    if (recent != null && recent.sharedUnder(key) && (found = recent.get()) != null
-        && handleRefersTo(found, referent)) {
+    // The hash first: a slot another referent holds costs no load of its cell's kind or handle
+    // (and under a concurrent collector no keep-alive read of a handle that is not asked for).
+    if (recent != null && recent.hash == hash && recent.sharedUnder(key)
+        && (found = recent.get()) != null && handleRefersTo(found, referent)) {
       return found;
     }
     @Nullable Node[] t = segmentFor(hash).table;
@@ -189,7 +195,8 @@ final class HandleTable {
       if (n instanceof Group g) { // final: one class compare, where Cell's test walks supertypes
         if (g.refersTo(referent)) {
           // The hint's key is written once and every hint is shared under it (see Group.hintKey),
-          // and a hint is a member of this group, so its handle is referent's.
+          // and a hint is a member of this group, so its handle is referent's; still checked, as on
+          // the other paths, so that a hint and its handle seen before their writes only miss.
           Cell c;
           Object handle;
           return g.hintKey == key && (c = g.sharedHint) != null && (handle = c.get()) != null
@@ -217,7 +224,7 @@ final class HandleTable {
       if (n instanceof Cell c) {
         Object handle;
         if (c.sharedUnder(key) && (handle = c.get()) != null) {
-          recentShared[recentSlot(hash)] = c;
+          remember(hash, c);
           return handle;
         }
       } else if (n instanceof Group g) {
@@ -226,7 +233,7 @@ final class HandleTable {
           Object handle;
           if (c.sharedUnder(key) && (handle = c.get()) != null) {
             g.hint(c, key);
-            recentShared[recentSlot(hash)] = c;
+            remember(hash, c);
             return handle;
           }
         }
@@ -239,8 +246,16 @@ final class HandleTable {
       if (s.add(referent, cell) instanceof Group g) {
         g.hint(cell, key);
       }
-      recentShared[recentSlot(hash)] = cell;
+      remember(hash, cell);
       return created;
+    }
+  }
+
+  /** Puts {@code cell}, linked and shared, in its slot of {@link #recentShared}; hold its lock. */
+  private void remember(int hash, Cell cell) {
+    int slot = recentSlot(hash);
+    if (recentShared[slot] != cell) { // no store, and no collector's barrier, for a slot kept
+      recentShared[slot] = cell;
     }
   }
 

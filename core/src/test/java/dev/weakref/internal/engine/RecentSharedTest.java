@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * again on the same object, issue 19's "the shared ref faster than a raw allocation"): a slot holds
  * only a cell linked in the table, so it keeps nothing alive that the table does not, and a hit is
  * never another referent's handle.
+ *
+ * <p>The cases that read a slot of the engine's table assume that no other thread creates shared
+ * refs meanwhile: core's tests run one at a time in their JVM.
  */
 final class RecentSharedTest {
 
@@ -33,7 +36,7 @@ final class RecentSharedTest {
   }
 
   @Test
-  void theSharedRef_isReadFromItsSlot_andIsTheSameRefEveryTime() {
+  void theSharedRef_isHeldInItsSlot_andIsTheSameRefEveryTime() {
     Object o = new Object();
     WeakRef<Object> shared = WeakRef.of(o);
     Cell slot = slotOf(o);
@@ -56,6 +59,7 @@ final class RecentSharedTest {
     assertSame(again, WeakRef.of(o));
     assertEquals(1, Reclaimer.weakRefCount(o));
     Reference.reachabilityFence(o);
+    Reference.reachabilityFence(again);
   }
 
   /** Makes {@code o}'s shared ref and drops it, returning its cell; not inlined into the test. */
@@ -95,6 +99,78 @@ final class RecentSharedTest {
     assertSame(twin, slotOf(o), "the slot still holds the cell the twin replaced");
     assertSame(shared, WeakRef.of(o));
     Reference.reachabilityFence(o);
+  }
+
+  @Test
+  void aGroupBackToALoneCell_keepsTheSharedCellInTheSlot() {
+    Object o = new Object();
+    WeakRef<Object> shared = WeakRef.of(o);
+    Cell sharedCell = slotOf(o);
+    assertTrue(sharedCell != null && sharedCell.get() == shared);
+    addCallbackRefAndDropIt(o);
+    int hash = System.identityHashCode(o);
+    assertInstanceOf(Group.class, Engine.TABLE.nodeOf(o, hash));
+    assertSame(shared, WeakRef.of(o), "through the slot, a group member");
+    for (int i = 0; i < 4 && !(Engine.TABLE.nodeOf(o, hash) instanceof Cell); i++) {
+      Reclaimer.collect();
+    }
+    Cell lone = assertInstanceOf(Cell.class, Engine.TABLE.nodeOf(o, hash));
+    assertSame(shared, lone.get());
+    assertSame(lone, slotOf(o), "the slot holds the lone cell (or its tenured twin) again");
+    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    Reference.reachabilityFence(o);
+  }
+
+  private static void addCallbackRefAndDropIt(Object o) {
+    new WeakRef<>(o, r -> {});
+  }
+
+  @Test
+  void aGroupsSharedMember_isTenuredInItsSlot_andLeavesItWhenItsReferentDies() {
+    int[] hash = new int[1];
+    List<WeakRef<Object>> refs = sharedAndCallbackRefOfADroppedObject(hash);
+    for (int i = 0; i < 4 && !(Engine.TABLE.recentSharedCell(hash[0]) instanceof Cell.Tenured);
+        i++) {
+      Reclaimer.collect(); // the referent is held by refs.get(2) until it is dropped below
+    }
+    Cell tenured = assertInstanceOf(Cell.Tenured.class, Engine.TABLE.recentSharedCell(hash[0]));
+    assertSame(refs.get(0), tenured.get(), "the slot holds the shared member's tenured twin");
+    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    refs.remove(2); // the referent itself
+    Reclaimer.collect();
+    assertNull(refs.get(0).get());
+    assertNotSame(tenured, Engine.TABLE.recentSharedCell(hash[0]), "the slot kept a dead group's");
+    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+  }
+
+  /** The shared ref, a ref with a callback, and (last, to drop) the referent itself. */
+  @SuppressWarnings("unchecked")
+  private static List<WeakRef<Object>> sharedAndCallbackRefOfADroppedObject(int[] hash) {
+    Object o = new Object();
+    hash[0] = System.identityHashCode(o);
+    List<Object> refs = new ArrayList<>();
+    refs.add(WeakRef.of(o));
+    refs.add(new WeakRef<>(o, r -> {}));
+    refs.add(o);
+    return (List<WeakRef<Object>>) (List<?>) refs;
+  }
+
+  @Test
+  void referentsOfTwoHashesSharingASlot_eachFindTheirOwn() {
+    HandleTable table = new HandleTable(new ReferenceQueue<>());
+    table.connect(new Plain());
+    Object x = new Object();
+    Object y = new Object();
+    Object key = "K";
+    int hx = 42;
+    int hy = 42 + 64; // the same low six bits and segment: the same slot, another bucket
+    Object sx = table.shared(x, hx, key, WeakReference::new);
+    Object sy = table.shared(y, hy, key, WeakReference::new);
+    assertSame(table.recentSharedCell(hx), table.recentSharedCell(hy), "one slot for both");
+    assertSame(sy, table.sharedFast(y, hy, key));
+    assertSame(sx, table.sharedFast(x, hx, key), "found in its bucket while y holds the slot");
+    assertNull(table.sharedFast(y, hx, key), "y under x's hash");
+    Reference.reachabilityFence(List.of(x, y, sx, sy));
   }
 
   /**
@@ -161,8 +237,9 @@ final class RecentSharedTest {
   }
 
   /**
-   * Threads asking for the shared refs of the same objects at once, each in its own order, while the
-   * slots are filled and taken by one another: every thread gets the one shared ref of each object.
+   * Threads asking for the shared refs of the same objects at once, each in its own order: in the
+   * first round the slots are filled (under the locks) while others read them, and the refs are
+   * created by whichever thread comes first; every thread gets the one shared ref of each object.
    */
   @Test
   void threadsAskingAtOnce_allGetTheOneSharedRefOfEachObject() throws Exception {
