@@ -39,9 +39,14 @@ public class WeakRefBenchmark {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final Runnable NOTHING = () -> {};
 
+  /** Objects whose shared refs {@code sharedMany} asks for in turn: four per recent shared slot. */
+  private static final int MANY = 16_384;
+
   private Object referent;
   private WeakReference<Object> raw;
   private WeakRef<Object> ours;
+  private final Object[] many = new Object[MANY];
+  private int next;
 
   @Setup
   public void setUp() {
@@ -49,6 +54,10 @@ public class WeakRefBenchmark {
     raw = new WeakReference<>(referent);
     ours = new WeakRef<>(referent);
     Weakref.ref(referent); // the shared ref exists from here on
+    for (int i = 0; i < MANY; i++) {
+      many[i] = new Object();
+      Weakref.ref(many[i]);
+    }
   }
 
   /* ---- get() ---- */
@@ -110,6 +119,16 @@ public class WeakRefBenchmark {
   @Benchmark
   public Object shared_weakrefRef() {
     return Weakref.ref(referent);
+  }
+
+  /**
+   * The shared refs of 16,384 objects in turn: more than the engine's 4,096 recent shared slots
+   * hold, so that most asks miss their slot and walk the bucket (no target: what a program that
+   * asks for the shared refs of many objects pays).
+   */
+  @Benchmark
+  public Object sharedMany_weakrefRef() {
+    return Weakref.ref(many[next++ & (MANY - 1)]);
   }
 
   /* ---- the cost of creation, broken down ---- */
