@@ -33,8 +33,8 @@ import org.jspecify.annotations.Nullable;
  * too young to be tenured.
  *
  * <p><b>Concurrency.</b> Writers lock one of 64 segments chosen by the identity hash. Only the
- * shared ref's fast path reads without the lock, first the referent's slot of the recently shared
- * cells ({@link #recentShared}), then its bucket; it may miss (a node being linked, a chain being
+ * shared ref's fast path reads without the lock, first the referent's slot of shared cells
+ * ({@link #sharedSlots}), then its bucket; it may miss (a node being linked, a chain being
  * rehashed or relinked, a slot taken by another referent), and is then confirmed under the lock,
  * but a hit is always right: it checks that the very referent is referred to. Callbacks run outside
  * any lock.
@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  * (link, the unlocked shared-ref read, take a dead referent's node, sweep and tenure, with the
  * rehash that must allocate before it moves anything) are one locking protocol, whose invariants
  * (a node is in exactly one chain, the table is never smaller than its high-water mark, a slot of
- * {@link #recentShared} holds only a linked cell, an unlocked reader never sees a hit that is
+ * {@link #sharedSlots} holds only a linked cell, an unlocked reader never sees a hit that is
  * wrong) hold only across all of them.
  */
 final class HandleTable {
@@ -64,21 +64,24 @@ final class HandleTable {
    * keeps the thread alive and no collection comes, the table keeps its peak size.
    */
   static final int SHRINK_AFTER_SWEEPS = 4;
-  /** Slots of {@link #recentShared} per segment (16 KB in all with compressed references). */
-  private static final int RECENT_PER_SEGMENT = 64;
+  /** Slots of {@link #sharedSlots} per segment (16 KB in all with compressed references). */
+  private static final int SLOTS_PER_SEGMENT = 64;
 
   private final ReferenceQueue<Object> queue;
   private final Segment[] segments = new Segment[64];
   /**
-   * The shared cells last handed out or created under a segment's lock, direct-mapped by the
-   * referent's identity hash ({@link #recentSlot}): the hot path of reuse ({@code WeakRef.of(o)}
-   * again and again on the same objects) reads one slot here instead of walking the segment, its
-   * bucket array and the chain. A slot belongs to one segment, whose lock guards every write to it,
-   * and holds only a cell linked in that segment (a sweep or a death that unlinks the cell clears
-   * or replaces it under the same lock), so the slots keep nothing alive that the buckets do not.
-   * Read without a lock, a slot is a hint like the table's: a hit is checked as the table's is.
+   * Shared cells direct-mapped by their referent's identity hash ({@link #sharedSlot}): the hot
+   * path of reuse ({@code WeakRef.of(o)} again and again on the same objects) reads one slot here
+   * instead of walking the segment, its bucket array and the chain. A shared cell created or found
+   * under the lock takes its slot if the slot is empty, and keeps it while it is linked: the first
+   * long-lived shared refs keep their slots, rather than a stream of later ones taking them in
+   * turn (an object whose slot is taken is found in its bucket, as before). A slot belongs to one
+   * segment, whose lock guards every write to it, and holds only a cell linked in that segment (a
+   * sweep or a death that unlinks the cell empties the slot or puts the tenured twin in it, under
+   * the same lock), so the slots keep nothing alive that the buckets do not. Read without a lock,
+   * a slot is a hint like the table's: a hit is checked as the table's is.
    */
-  private final @Nullable Cell[] recentShared = new Cell[64 * RECENT_PER_SEGMENT];
+  private final @Nullable Cell[] sharedSlots = new Cell[64 * SLOTS_PER_SEGMENT];
   private volatile @Nullable HandleAccess access;
   /**
    * A test seam: when set, runs before a segment's new arrays are allocated (with the new length),
@@ -133,12 +136,12 @@ final class HandleTable {
   }
 
   /**
-   * The slot of {@link #recentShared} for {@code hash}: within the slots of the hash's segment (its
+   * The slot of {@link #sharedSlots} for {@code hash}: within the slots of the hash's segment (its
    * bits 25-30), picked by the low bits, so that every write to a slot holds that segment's lock.
    */
-  private static int recentSlot(int hash) {
+  private static int sharedSlot(int hash) {
     int segment = (hash >>> SEGMENT_SHIFT) & 63;
-    return segment * RECENT_PER_SEGMENT + (hash & (RECENT_PER_SEGMENT - 1));
+    return segment * SLOTS_PER_SEGMENT + (hash & (SLOTS_PER_SEGMENT - 1));
   }
 
   /** Whether {@code n} is the live node of {@code referent}. */
@@ -156,7 +159,7 @@ final class HandleTable {
    * the hot path of reuse.
    */
   private boolean handleRefersTo(Object handle, Object referent) {
-    // A proxy read without a lock could show its handler unwritten yet: a miss, as for a cell's kind.
+    // A proxy read without a lock could show its handler unwritten yet: a miss, as a cell's kind.
     Reference<?> ref = handle instanceof Reference<?> r ? r : access().referenceOf(handle);
     return ref != null && refersTo(ref, referent);
   }
@@ -179,12 +182,12 @@ final class HandleTable {
 
   /** The handle shared under {@code key}, if a lock-free look finds it; may miss one. */
   @Nullable Object sharedFast(Object referent, int hash, Object key) {
-    Cell recent = recentShared[recentSlot(hash)];
+    Cell slotted = sharedSlots[sharedSlot(hash)];
     Object found;
     // The hash first: a slot another referent holds costs no load of its cell's kind or handle
     // (and under a concurrent collector no keep-alive read of a handle that is not asked for).
-    if (recent != null && recent.hash == hash && recent.sharedUnder(key)
-        && (found = recent.get()) != null && handleRefersTo(found, referent)) {
+    if (slotted != null && slotted.hash == hash && slotted.sharedUnder(key)
+        && (found = slotted.get()) != null && handleRefersTo(found, referent)) {
       return found;
     }
     @Nullable Node[] t = segmentFor(hash).table;
@@ -251,11 +254,14 @@ final class HandleTable {
     }
   }
 
-  /** Puts {@code cell}, linked and shared, in its slot of {@link #recentShared}; hold its lock. */
+  /**
+   * Puts {@code cell}, linked and shared, in its slot of {@link #sharedSlots} if that is empty;
+   * hold its lock.
+   */
   private void remember(int hash, Cell cell) {
-    int slot = recentSlot(hash);
-    if (recentShared[slot] != cell) { // no store, and no collector's barrier, for a slot kept
-      recentShared[slot] = cell;
+    int slot = sharedSlot(hash);
+    if (sharedSlots[slot] == null) {
+      sharedSlots[slot] = cell;
     }
   }
 
@@ -310,23 +316,23 @@ final class HandleTable {
     }
   }
 
-  /** The cell in the recent shared slot of {@code hash}, or null; for tests of the engine. */
-  @Nullable Cell recentSharedCell(int hash) {
+  /** The cell in the shared slot of {@code hash}, or null; for tests of the engine. */
+  @Nullable Cell sharedSlotCell(int hash) {
     synchronized (segmentFor(hash)) {
-      return recentShared[recentSlot(hash)];
+      return sharedSlots[sharedSlot(hash)];
     }
   }
 
   /**
-   * How many recent shared slots hold a cell that is not linked in their segment, which none may;
+   * How many shared slots hold a cell that is not linked in their segment, which none may;
    * for tests of the engine.
    */
-  int recentSharedUnlinked() {
+  int sharedSlotsUnlinked() {
     int unlinked = 0;
-    for (int slot = 0; slot < recentShared.length; slot++) {
-      Segment s = segments[slot / RECENT_PER_SEGMENT];
+    for (int slot = 0; slot < sharedSlots.length; slot++) {
+      Segment s = segments[slot / SLOTS_PER_SEGMENT];
       synchronized (s) {
-        Cell c = recentShared[slot];
+        Cell c = sharedSlots[slot];
         if (c != null && !s.links(c)) {
           unlinked++;
         }
@@ -576,26 +582,26 @@ final class HandleTable {
     }
 
     /**
-     * Clears the {@link #recentShared} slot of {@code n}'s hash if it holds {@code n} or, for a
+     * Clears the {@link #sharedSlots} slot of {@code n}'s hash if it holds {@code n} or, for a
      * group, any cell of that hash (one of its members, or a colliding referent's, which only costs
      * that referent a walk); hold the lock.
      */
-    private void forgetRecent(Node n) {
-      int slot = recentSlot(n.hash);
-      Cell c = recentShared[slot];
+    private void forgetSlot(Node n) {
+      int slot = sharedSlot(n.hash);
+      Cell c = sharedSlots[slot];
       if (c != null && (c == n || n instanceof Group && c.hash == n.hash)) {
-        recentShared[slot] = null;
+        sharedSlots[slot] = null;
       }
     }
 
     /**
-     * Puts {@code by} in the {@link #recentShared} slot that holds {@code c}, if one does; hold the
+     * Puts {@code by} in the {@link #sharedSlots} slot that holds {@code c}, if one does; hold the
      * lock.
      */
-    private void replaceRecent(Cell c, @Nullable Cell by) {
-      int slot = recentSlot(c.hash);
-      if (recentShared[slot] == c) {
-        recentShared[slot] = by;
+    private void replaceInSlot(Cell c, @Nullable Cell by) {
+      int slot = sharedSlot(c.hash);
+      if (sharedSlots[slot] == c) {
+        sharedSlots[slot] = by;
       }
     }
 
@@ -690,7 +696,7 @@ final class HandleTable {
             prev.next = next;
           }
           count--;
-          forgetRecent(n);
+          forgetSlot(n);
           if (take) {
             n.next = null;
             if (last == null) {
@@ -822,7 +828,7 @@ final class HandleTable {
      */
     private @Nullable Cell survivor(Cell c, int bucket) {
       if (c.refersTo(null)) {
-        replaceRecent(c, null);
+        replaceInSlot(c, null);
         return null;
       }
       if (c instanceof Cell.Tenured) {
@@ -838,12 +844,12 @@ final class HandleTable {
       }
       Object handle = c.get();
       if (handle == null) {
-        replaceRecent(c, null);
+        replaceInSlot(c, null);
         return null;
       }
       try {
         Cell twin = new Cell.Tenured(handle, c.hash, c.kind, queue);
-        replaceRecent(c, twin);
+        replaceInSlot(c, twin);
         return twin;
       } catch (OutOfMemoryError e) {
         markDirty(bucket);

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
- * The slots of recently shared cells, read first by the hot path of reuse ({@code WeakRef.of(o)}
+ * The slots of shared cells, read first by the hot path of reuse ({@code WeakRef.of(o)}
  * again on the same object, issue 19's "the shared ref faster than a raw allocation"): a slot holds
  * only a cell linked in the table, so it keeps nothing alive that the table does not, and a hit is
  * never another referent's handle.
@@ -29,15 +29,30 @@ import org.junit.jupiter.api.Test;
  * <p>The cases that read a slot of the engine's table assume that no other thread creates shared
  * refs meanwhile: core's tests run one at a time in their JVM.
  */
-final class RecentSharedTest {
+final class SharedSlotsTest {
+
+  /**
+   * A new object whose shared slot is empty in the engine's table (a slot is kept by the first
+   * shared cell to take it, and other tests may have left live shared refs), so that its shared ref
+   * takes it.
+   */
+  private static Object objectWithAFreeSlot() {
+    for (int tries = 0; tries < 100_000; tries++) {
+      Object o = new Object();
+      if (slotOf(o) == null) {
+        return o;
+      }
+    }
+    throw new AssertionError("no free shared slot in 100,000 objects");
+  }
 
   private static @Nullable Cell slotOf(Object referent) {
-    return Engine.TABLE.recentSharedCell(System.identityHashCode(referent));
+    return Engine.TABLE.sharedSlotCell(System.identityHashCode(referent));
   }
 
   @Test
   void theSharedRef_isHeldInItsSlot_andIsTheSameRefEveryTime() {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     WeakRef<Object> shared = WeakRef.of(o);
     Cell slot = slotOf(o);
     assertTrue(slot != null && slot.get() == shared, "the new shared cell fills its slot: " + slot);
@@ -48,14 +63,16 @@ final class RecentSharedTest {
 
   @Test
   void aDroppedSharedRef_leavesNothingInItsSlot() {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     int hash = System.identityHashCode(o);
     Cell cell = sharedCellDropped(o);
     for (int i = 0; i < 3 && Tracking.hasRecord(o); i++) {
       Reclaimer.collect(); // the collector clears the cell, the sweep unlinks it
     }
-    assertNotSame(cell, Engine.TABLE.recentSharedCell(hash), "the slot kept an unlinked cell");
+    assertNotSame(cell, Engine.TABLE.sharedSlotCell(hash), "the slot kept an unlinked cell");
     WeakRef<Object> again = WeakRef.of(o);
+    Cell slot = slotOf(o);
+    assertTrue(slot != null && slot.get() == again, "the new shared ref takes the freed slot");
     assertSame(again, WeakRef.of(o));
     assertEquals(1, Reclaimer.weakRefCount(o));
     Reference.reachabilityFence(o);
@@ -74,22 +91,22 @@ final class RecentSharedTest {
   void aReclaimedReferent_leavesNothingInItsSlot() {
     int[] hash = new int[1];
     WeakRef<Object> shared = sharedRefOfADroppedObject(hash);
-    Cell cell = Engine.TABLE.recentSharedCell(hash[0]);
+    Cell cell = Engine.TABLE.sharedSlotCell(hash[0]);
     assertTrue(cell != null && cell.get() == shared);
     Reclaimer.collect();
     assertNull(shared.get());
-    assertNotSame(cell, Engine.TABLE.recentSharedCell(hash[0]), "the slot kept a dead referent's");
+    assertNotSame(cell, Engine.TABLE.sharedSlotCell(hash[0]), "the slot kept a dead referent's");
   }
 
   private static WeakRef<Object> sharedRefOfADroppedObject(int[] hash) {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     hash[0] = System.identityHashCode(o);
     return WeakRef.of(o);
   }
 
   @Test
   void aTenuredSharedCell_takesItsTwinsPlaceInTheSlot() {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     WeakRef<Object> shared = WeakRef.of(o);
     int hash = System.identityHashCode(o);
     for (int i = 0; i < 4 && !(Engine.TABLE.nodeOf(o, hash) instanceof Cell.Tenured); i++) {
@@ -103,7 +120,7 @@ final class RecentSharedTest {
 
   @Test
   void aGroupBackToALoneCell_keepsTheSharedCellInTheSlot() {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     WeakRef<Object> shared = WeakRef.of(o);
     Cell sharedCell = slotOf(o);
     assertTrue(sharedCell != null && sharedCell.get() == shared);
@@ -117,7 +134,7 @@ final class RecentSharedTest {
     Cell lone = assertInstanceOf(Cell.class, Engine.TABLE.nodeOf(o, hash));
     assertSame(shared, lone.get());
     assertSame(lone, slotOf(o), "the slot holds the lone cell (or its tenured twin) again");
-    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    assertEquals(0, Engine.TABLE.sharedSlotsUnlinked());
     Reference.reachabilityFence(o);
   }
 
@@ -129,24 +146,24 @@ final class RecentSharedTest {
   void aGroupsSharedMember_isTenuredInItsSlot_andLeavesItWhenItsReferentDies() {
     int[] hash = new int[1];
     List<WeakRef<Object>> refs = sharedAndCallbackRefOfADroppedObject(hash);
-    for (int i = 0; i < 4 && !(Engine.TABLE.recentSharedCell(hash[0]) instanceof Cell.Tenured);
+    for (int i = 0; i < 4 && !(Engine.TABLE.sharedSlotCell(hash[0]) instanceof Cell.Tenured);
         i++) {
       Reclaimer.collect(); // the referent is held by refs.get(2) until it is dropped below
     }
-    Cell tenured = assertInstanceOf(Cell.Tenured.class, Engine.TABLE.recentSharedCell(hash[0]));
+    Cell tenured = assertInstanceOf(Cell.Tenured.class, Engine.TABLE.sharedSlotCell(hash[0]));
     assertSame(refs.get(0), tenured.get(), "the slot holds the shared member's tenured twin");
-    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    assertEquals(0, Engine.TABLE.sharedSlotsUnlinked());
     refs.remove(2); // the referent itself
     Reclaimer.collect();
     assertNull(refs.get(0).get());
-    assertNotSame(tenured, Engine.TABLE.recentSharedCell(hash[0]), "the slot kept a dead group's");
-    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    assertNotSame(tenured, Engine.TABLE.sharedSlotCell(hash[0]), "the slot kept a dead group's");
+    assertEquals(0, Engine.TABLE.sharedSlotsUnlinked());
   }
 
   /** The shared ref, a ref with a callback, and (last, to drop) the referent itself. */
   @SuppressWarnings("unchecked")
   private static List<WeakRef<Object>> sharedAndCallbackRefOfADroppedObject(int[] hash) {
-    Object o = new Object();
+    Object o = objectWithAFreeSlot();
     hash[0] = System.identityHashCode(o);
     List<Object> refs = new ArrayList<>();
     refs.add(WeakRef.of(o));
@@ -166,16 +183,17 @@ final class RecentSharedTest {
     int hy = 42 + 64; // the same low six bits and segment: the same slot, another bucket
     Object sx = table.shared(x, hx, key, WeakReference::new);
     Object sy = table.shared(y, hy, key, WeakReference::new);
-    assertSame(table.recentSharedCell(hx), table.recentSharedCell(hy), "one slot for both");
-    assertSame(sy, table.sharedFast(y, hy, key));
-    assertSame(sx, table.sharedFast(x, hx, key), "found in its bucket while y holds the slot");
+    assertSame(table.sharedSlotCell(hx), table.sharedSlotCell(hy), "one slot for both");
+    assertSame(sx, table.sharedFast(x, hx, key));
+    assertSame(sy, table.sharedFast(y, hy, key), "found in its bucket while x keeps the slot");
+    assertSame(sx, table.sharedSlotCell(hy).get(), "the first to take a slot keeps it");
     assertNull(table.sharedFast(y, hx, key), "y under x's hash");
     Reference.reachabilityFence(List.of(x, y, sx, sy));
   }
 
   /**
-   * Referents whose hashes share a slot (here, all of them: one hash) take it from each other;
-   * whichever the slot holds, each referent is handed its own shared handle, never the other's.
+   * Referents whose hashes share a slot (here, all of them: one hash): the first keeps it, and
+   * each referent is handed its own shared handle, never the other's.
    */
   @Test
   void referentsSharingASlot_neverGetEachOthersHandle() {
@@ -189,8 +207,8 @@ final class RecentSharedTest {
     assertNull(table.sharedFast(y, 42, key), "y has no shared handle yet");
     Object hy = table.shared(y, 42, key, WeakReference::new);
     assertNotSame(hx, hy);
-    assertSame(hy, table.sharedFast(y, 42, key));
-    assertSame(hx, table.sharedFast(x, 42, key), "found in the bucket when the slot holds y's");
+    assertSame(hy, table.sharedFast(y, 42, key), "found in its bucket while x keeps the slot");
+    assertSame(hx, table.sharedFast(x, 42, key));
     assertSame(hx, table.shared(x, 42, key, r -> {
       throw new AssertionError("x is shared already");
     }));
@@ -231,7 +249,7 @@ final class RecentSharedTest {
         kept.subList(0, kept.size() / 2).clear();
       }
       Reclaimer.collect();
-      assertEquals(0, Engine.TABLE.recentSharedUnlinked(), "after round " + round);
+      assertEquals(0, Engine.TABLE.sharedSlotsUnlinked(), "after round " + round);
     }
     Reference.reachabilityFence(kept);
   }
@@ -285,7 +303,7 @@ final class RecentSharedTest {
       }
       assertEquals(1, Reclaimer.weakRefCount(objects[i]));
     }
-    assertEquals(0, Engine.TABLE.recentSharedUnlinked());
+    assertEquals(0, Engine.TABLE.sharedSlotsUnlinked());
   }
 
   /** Handles that are plain weak references. */
