@@ -64,8 +64,8 @@ final class HandleTable {
    * keeps the thread alive and no collection comes, the table keeps its peak size.
    */
   static final int SHRINK_AFTER_SWEEPS = 4;
-  /** Slots of {@link #sharedSlots} per segment (16 KB in all with compressed references). */
-  private static final int SLOTS_PER_SEGMENT = 64;
+  /** How many {@link #sharedSlots} (16 KB with compressed references). */
+  private static final int SHARED_SLOTS = 4096;
 
   private final ReferenceQueue<Object> queue;
   private final Segment[] segments = new Segment[64];
@@ -75,13 +75,13 @@ final class HandleTable {
    * instead of walking the segment, its bucket array and the chain. A shared cell created or found
    * under the lock takes its slot if the slot is empty, and keeps it while it is linked: the first
    * long-lived shared refs keep their slots, rather than a stream of later ones taking them in
-   * turn (an object whose slot is taken is found in its bucket, as before). A slot belongs to one
-   * segment, whose lock guards every write to it, and holds only a cell linked in that segment (a
-   * sweep or a death that unlinks the cell empties the slot or puts the tenured twin in it, under
-   * the same lock), so the slots keep nothing alive that the buckets do not. Read without a lock,
-   * a slot is a hint like the table's: a hit is checked as the table's is.
+   * turn (an object whose slot is taken is found in its bucket, as before). A slot holds only a
+   * linked cell (a sweep or a death that unlinks a cell empties its slot or puts the tenured twin in
+   * it, under the lock the cell was put there under: see {@link #sharedSlot}), so the slots keep
+   * nothing alive that the buckets do not. Read without a lock, a slot is a hint like the table's:
+   * a hit is checked as the table's is.
    */
-  private final @Nullable Cell[] sharedSlots = new Cell[64 * SLOTS_PER_SEGMENT];
+  private final @Nullable Cell[] sharedSlots = new Cell[SHARED_SLOTS];
   private volatile @Nullable HandleAccess access;
   /**
    * A test seam: when set, runs before a segment's new arrays are allocated (with the new length),
@@ -136,12 +136,14 @@ final class HandleTable {
   }
 
   /**
-   * The slot of {@link #sharedSlots} for {@code hash}: within the slots of the hash's segment (its
-   * bits 25-30), picked by the low bits, so that every write to a slot holds that segment's lock.
+   * The slot of {@link #sharedSlots} for {@code hash}: its low bits. Cells of different segments may
+   * share a slot; what keeps a slot from holding an unlinked cell is that a cell is put in a slot
+   * and unlinked (its slot emptied if it holds the cell) under the lock of the cell's own segment,
+   * so no write of that cell can come after its unlink, and another segment's write can only take
+   * the cell out.
    */
   private static int sharedSlot(int hash) {
-    int segment = (hash >>> SEGMENT_SHIFT) & 63;
-    return segment * SLOTS_PER_SEGMENT + (hash & (SLOTS_PER_SEGMENT - 1));
+    return hash & (SHARED_SLOTS - 1);
   }
 
   /** Whether {@code n} is the live node of {@code referent}. */
@@ -324,17 +326,19 @@ final class HandleTable {
   }
 
   /**
-   * How many shared slots hold a cell that is not linked in their segment, which none may;
-   * for tests of the engine.
+   * How many shared slots hold a cell that is not linked in its segment, which none may; for tests
+   * of the engine.
    */
   int sharedSlotsUnlinked() {
     int unlinked = 0;
     for (int slot = 0; slot < sharedSlots.length; slot++) {
-      Segment s = segments[slot / SLOTS_PER_SEGMENT];
-      synchronized (s) {
-        Cell c = sharedSlots[slot];
-        if (c != null && !s.links(c)) {
-          unlinked++;
+      Cell c = sharedSlots[slot];
+      if (c != null) {
+        Segment s = segmentFor(c.hash);
+        synchronized (s) {
+          if (sharedSlots[slot] == c && !s.links(c)) {
+            unlinked++;
+          }
         }
       }
     }

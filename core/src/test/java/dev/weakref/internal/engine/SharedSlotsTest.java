@@ -180,7 +180,7 @@ final class SharedSlotsTest {
     Object y = new Object();
     Object key = "K";
     int hx = 42;
-    int hy = 42 + 64; // the same low six bits and segment: the same slot, another bucket
+    int hy = 42 + (1 << 25); // the same low twelve bits, another segment: the same slot
     Object sx = table.shared(x, hx, key, WeakReference::new);
     Object sy = table.shared(y, hy, key, WeakReference::new);
     assertSame(table.sharedSlotCell(hx), table.sharedSlotCell(hy), "one slot for both");
