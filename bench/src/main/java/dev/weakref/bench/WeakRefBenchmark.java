@@ -39,7 +39,7 @@ public class WeakRefBenchmark {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final Runnable NOTHING = () -> {};
 
-  /** Objects whose shared refs {@code sharedMany} asks for in turn: four per recent shared slot. */
+  /** Objects whose shared refs {@code sharedMany} asks for in turn: four per shared slot. */
   private static final int MANY = 16_384;
 
   private Object referent;
@@ -122,7 +122,7 @@ public class WeakRefBenchmark {
   }
 
   /**
-   * The shared refs of 16,384 objects in turn: more than the engine's 4,096 recent shared slots
+   * The shared refs of 16,384 objects in turn: more than the engine's 4,096 shared slots
    * hold, so that most asks miss their slot and walk the bucket (no target: what a program that
    * asks for the shared refs of many objects pays).
    */
