@@ -75,6 +75,19 @@ final class ReclaimLoop implements Runnable {
   static final long HANDOVER_MS = 1000;
 
   /*
+   * The kinds of reference taken off the queue, as kindOf tells them apart and process dispatches
+   * on them: a collection's canary (Sweeps), a tenured cell whose handle was dropped, an engine
+   * reference (a finalizer, a ReclaimQueue's), the engine's generation, a collect()'s sentinel, and
+   * a tracked handle's reference (whatever is left).
+   */
+  private static final int CANARY = 0;
+  private static final int CELL = 1;
+  private static final int ENGINE_REFERENCE = 2;
+  private static final int GENERATION = 3;
+  private static final int SENTINEL = 4;
+  private static final int HANDLE = 5;
+
+  /*
    * Engine-thread state. A handover to a fresh thread publishes it through Thread.start(), and the
    * new thread reads it only after join() on the old one.
    */
@@ -352,14 +365,6 @@ final class ReclaimLoop implements Runnable {
       Unraisable.report(t, ref);
     }
   }
-
-  /* What process does with a reference taken off the queue: see kindOf. */
-  private static final int CANARY = 0;
-  private static final int CELL = 1;
-  private static final int ENGINE_REFERENCE = 2;
-  private static final int GENERATION = 3;
-  private static final int SENTINEL = 4;
-  private static final int HANDLE = 5;
 
   /**
    * What {@code ref}, taken off the queue, is: the one classification that {@link #process}
