@@ -50,6 +50,9 @@ final class ReclaimLoopFaultTest {
    */
   @Test
   void oomeWhileTheBatchGrows_losesNoReferenceAlreadyTaken() throws Exception {
+    // Engine references take no token: without one held, a JVM that runs this test first has no
+    // engine thread to take the blocker.
+    Object token = Engine.token();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<Object> referents = new ArrayList<>(); // strongly held: only enqueue() puts them on the queue
@@ -90,6 +93,7 @@ final class ReclaimLoopFaultTest {
     assertEquals(0, ReclaimLoop.growthFaults.get(), "the batch never grew: the fault was not injected");
     assertEquals(n, ran.get(), "references processed of the " + n + " taken");
     assertEquals(n, referents.size());
+    java.lang.ref.Reference.reachabilityFence(token);
   }
 
   /**
