@@ -1,0 +1,84 @@
+package dev.weakref.internal.engine;
+
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Child JVM of {@link EngineEndDrainTest}: the engine thread, held in a reference's processing,
+ * finds under its cleared {@link Engine.Generation} a thousand references left on its queue, whose
+ * processing does nothing but count (as a container's entry removed while pending, or a closed
+ * ReclaimQueue's, would). Prints how many were processed once the thread has ended.
+ *
+ * <p>The generation is cleared and enqueued by hand, as the collector would once nothing held its
+ * token, but with no collection: a collection would enqueue the sweeps' canary too, whose sweep
+ * waits for an empty queue and so hides what is left. Only a JVM of its own may do this: a token
+ * held elsewhere would be served by no thread.
+ */
+public final class EngineEndDrainChild {
+  private EngineEndDrainChild() {}
+
+  static final int LEFT = 1000;
+
+  /** An engine reference that runs {@code body} when processed. */
+  private static final class Probe extends EngineReference<Object> {
+    private final Runnable body;
+
+    Probe(Object referent, Runnable body) {
+      super(referent);
+      this.body = body;
+    }
+
+    @Override
+    protected void reclaimed() {
+      body.run();
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Object token = Engine.token(); // starts the engine thread
+    Field field = Engine.class.getDeclaredField("generation");
+    field.setAccessible(true);
+    Engine.Generation generation = (Engine.Generation) field.get(null);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Object> referents = new ArrayList<>(); // strongly held: only enqueue() queues the probes
+    Object blockerReferent = new Object();
+    referents.add(blockerReferent);
+    Probe blocker = new Probe(blockerReferent, () -> {
+      entered.countDown();
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    });
+    blocker.enqueue();
+    if (!entered.await(60, TimeUnit.SECONDS)) {
+      throw new AssertionError("the engine did not take the blocker");
+    }
+    AtomicInteger processed = new AtomicInteger();
+    List<Probe> left = new ArrayList<>();
+    for (int i = 0; i < LEFT; i++) {
+      Object o = new Object();
+      referents.add(o);
+      left.add(new Probe(o, processed::incrementAndGet));
+    }
+    for (Probe p : left) {
+      p.enqueue();
+    }
+    generation.enqueue(); // on top of them: the queue is a stack, so the next batch takes it first
+    release.countDown();
+    Thread engine = Engine.engineThread();
+    for (int i = 0; i < 60 && engine.isAlive(); i++) {
+      engine.join(1000);
+      engine = Engine.engineThread(); // a hand-over may have started a fresh one meanwhile
+    }
+    System.out.println("engine thread ended: " + !engine.isAlive() + ", processed " + processed.get()
+        + " of " + LEFT);
+    java.lang.ref.Reference.reachabilityFence(List.of(token, blocker, left, referents));
+  }
+}
