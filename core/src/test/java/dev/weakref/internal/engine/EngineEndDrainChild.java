@@ -4,7 +4,6 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,50 +22,15 @@ public final class EngineEndDrainChild {
 
   static final int LEFT = 1000;
 
-  /** An engine reference that runs {@code body} when processed. */
-  private static final class Probe extends EngineReference<Object> {
-    private final Runnable body;
-
-    Probe(Object referent, Runnable body) {
-      super(referent);
-      this.body = body;
-    }
-
-    @Override
-    protected void reclaimed() {
-      body.run();
-    }
-  }
-
   public static void main(String[] args) throws Exception {
     Object token = Engine.token(); // starts the engine thread
     Field field = Engine.class.getDeclaredField("generation");
     field.setAccessible(true);
     Engine.Generation generation = (Engine.Generation) field.get(null);
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    List<Object> referents = new ArrayList<>(); // strongly held: only enqueue() queues the probes
-    Object blockerReferent = new Object();
-    referents.add(blockerReferent);
-    Probe blocker = new Probe(blockerReferent, () -> {
-      entered.countDown();
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    });
-    blocker.enqueue();
-    if (!entered.await(60, TimeUnit.SECONDS)) {
-      throw new AssertionError("the engine did not take the blocker");
-    }
+    CountDownLatch release = Probe.holdEngine();
+    List<Object> referents = new ArrayList<>();
     AtomicInteger processed = new AtomicInteger();
-    List<Probe> left = new ArrayList<>();
-    for (int i = 0; i < LEFT; i++) {
-      Object o = new Object();
-      referents.add(o);
-      left.add(new Probe(o, processed::incrementAndGet));
-    }
+    List<Probe> left = Probe.counting(LEFT, processed, referents);
     for (Probe p : left) {
       p.enqueue();
     }
@@ -79,6 +43,6 @@ public final class EngineEndDrainChild {
     }
     System.out.println("engine thread ended: " + !engine.isAlive() + ", processed " + processed.get()
         + " of " + LEFT);
-    java.lang.ref.Reference.reachabilityFence(List.of(token, blocker, left, referents));
+    java.lang.ref.Reference.reachabilityFence(List.of(token, left, referents));
   }
 }
