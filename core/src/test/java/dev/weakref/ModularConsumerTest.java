@@ -3,6 +3,7 @@ package dev.weakref;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -145,7 +146,7 @@ final class ModularConsumerTest {
 
   /** The first {@code java} block after {@link #README_SECTION} in the project's README. */
   private static String readmeModuleDescriptor() throws Exception {
-    Path readme = Path.of("").toAbsolutePath().resolveSibling("README.md"); // Surefire runs in core/
+    Path readme = projectReadme();
     List<String> lines = Files.readAllLines(readme);
     int section = lines.indexOf(README_SECTION);
     assertTrue(section >= 0, "no section '" + README_SECTION + "' in " + readme);
@@ -156,6 +157,28 @@ final class ModularConsumerTest {
     int close = lines.subList(open, lines.size()).indexOf("```");
     assertTrue(open < lines.size() && close > 0, "no closed java block in " + README_SECTION);
     return String.join("\n", lines.subList(open + 1, open + close)) + "\n";
+  }
+
+  /**
+   * The project's README: in the first directory holding a {@code README.md} and a {@code pom.xml}
+   * with {@code <modules>} (the parent's), going up from this test's compiled classes, then from the
+   * working directory (Surefire runs in {@code core/}, an IDE often in the project or elsewhere).
+   */
+  private static Path projectReadme() throws Exception {
+    List<Path> looked = new ArrayList<>();
+    Path classes = Path.of(ModularConsumerTest.class.getProtectionDomain().getCodeSource()
+        .getLocation().toURI());
+    for (Path start : List.of(classes, Path.of("").toAbsolutePath())) {
+      for (Path dir = start; dir != null; dir = dir.getParent()) {
+        looked.add(dir);
+        Path pom = dir.resolve("pom.xml");
+        if (Files.isRegularFile(dir.resolve("README.md")) && Files.isRegularFile(pom)
+            && Files.readString(pom).contains("<modules>")) {
+          return dir.resolve("README.md");
+        }
+      }
+    }
+    return fail("no README.md beside a parent pom.xml (one with <modules>) in any of " + looked);
   }
 
   @Test

@@ -158,8 +158,19 @@ public final class CollectBarrier {
     }
   }
 
-  /** Test seam: whether {@link WholeHeap} has read the management beans. */
-  static volatile boolean wholeHeapRead;
+  /**
+   * Test seam: whether {@link WholeHeap} has read the management beans. Set once, by that class's
+   * initialisation, and read through {@link #wholeHeapRead()} only: no public API tells whether a
+   * class was initialised without initialising it, and the time the first {@code collect()} takes
+   * proves nothing, so this flag is how a child JVM of {@code CollectBeansAtStartTest} sees that
+   * the beans were read before any {@code collect()}.
+   */
+  private static volatile boolean wholeHeapRead;
+
+  /** Test seam: whether the management beans that {@code collect()} reads have been read. */
+  static boolean wholeHeapRead() {
+    return wholeHeapRead;
+  }
 
   /**
    * Reads what {@code collect()} reads of the management beans (which collectors collect the whole
@@ -168,10 +179,10 @@ public final class CollectBarrier {
    * registers the engine's MBean ({@link EngineBean}), after it: that thread has loaded
    * {@code java.management} already, and runs as the engine starts, as a rule well before a
    * {@code collect()} comes (one that comes sooner reads them itself, or waits for this read on
-   * the classes' initialisation, as it paid before). Where no such
-   * thread runs ({@code -Ddev.weakref.jmx=false}, a library loaded by a class loader of its own),
-   * the first {@code collect()} reads them itself, and a JVM that never calls it, never. Never
-   * throws: a failure (a class initialisation out of memory) is reported, and shows again at
+   * the classes' initialisation, as it paid before). Where no such thread runs
+   * ({@code -Ddev.weakref.jmx=false}, a library loaded by a class loader of its own), the first
+   * {@code collect()} reads them itself, and a JVM that never calls it, never. Never throws: a
+   * failure (a class initialisation out of memory) is reported, and shows again at
    * {@code collect()} as the {@code NoClassDefFoundError} of the class that failed.
    */
   static void readBeansOnce() {

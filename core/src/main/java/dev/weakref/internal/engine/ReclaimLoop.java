@@ -50,9 +50,9 @@ import org.jspecify.annotations.Nullable;
  * {@link Engine}'s pinned token once the table of tracked handles and the listeners are empty
  * ({@link Engine#unpinIfIdle}). Once the collector has cleared the engine's
  * {@link Engine.Generation} (nothing holds its token any more), the loop processes it like any
- * reference, and its thread ends before its next wait, once no sentinel waits, unless a
- * registration made a new token meanwhile ({@link Engine#stop}); see {@link Engine} for why no
- * registration is missed.
+ * reference, and its thread ends before its next wait, once no sentinel waits and a look finds the
+ * queue empty (what was left there is processed first), unless a registration made a new token
+ * meanwhile ({@link Engine#stop}); see {@link Engine} for why no registration is missed.
  */
 final class ReclaimLoop implements Runnable {
   private final ReferenceQueue<Object> queue;
@@ -75,6 +75,19 @@ final class ReclaimLoop implements Runnable {
   static final long HANDOVER_MS = 1000;
 
   /*
+   * The kinds of reference taken off the queue, as kindOf tells them apart and process dispatches
+   * on them: a collection's canary (Sweeps), a tenured cell whose handle was dropped, an engine
+   * reference (a finalizer, a ReclaimQueue's), the engine's generation, a collect()'s sentinel, and
+   * a tracked handle's reference (whatever is left).
+   */
+  private static final int CANARY = 0;
+  private static final int CELL = 1;
+  private static final int ENGINE_REFERENCE = 2;
+  private static final int GENERATION = 3;
+  private static final int SENTINEL = 4;
+  private static final int HANDLE = 5;
+
+  /*
    * Engine-thread state. A handover to a fresh thread publishes it through Thread.start(), and the
    * new thread reads it only after join() on the old one.
    */
@@ -95,8 +108,8 @@ final class ReclaimLoop implements Runnable {
   private final Sweeps sweeps;
   /**
    * A reference taken off the queue by the look that found it not empty after all at the end of a
-   * batch ({@link Sweeps#atBatchEnd}): the next batch begins with it. It keeps the engine's token
-   * reachable as it did on the queue.
+   * batch ({@link Sweeps#atBatchEnd}), or before the thread ends: the next batch begins with it. It
+   * keeps the engine's token reachable as it did on the queue.
    */
   private @Nullable Reference<?> carried;
   /** Sentinels taken off the queue and not yet signalled, linked through Sentinel.nextTaken. */
@@ -172,16 +185,22 @@ final class ReclaimLoop implements Runnable {
    */
   private boolean drainOnce() throws InterruptedException {
     if (generationEnded && sentinels == null && carried == null) {
-      generationEnded = false;
-      if (Engine.stop()) {
-        try {
-          table.trim(); // no sweep comes before something is tracked again: give the buckets back
-        } catch (Throwable t) {
-          // The buckets stay until the next sweep: a cost, not a fault. This thread must end all
-          // the same (its generation is over), and no user hook runs once it is.
+      // What is left on the queue (as a rule references whose processing does nothing now: a
+      // container's entry removed while it was pending, a closed ReclaimQueue's) is processed
+      // first, batch by batch: left there, it held its memory until the next engine start.
+      carried = queue.poll();
+      if (carried == null) {
+        generationEnded = false;
+        if (Engine.stop()) {
+          try {
+            table.trim(); // no sweep comes before something is tracked again: give the buckets back
+          } catch (Throwable t) {
+            // The buckets stay until the next sweep: a cost, not a fault. This thread must end all
+            // the same (its generation is over), and no user hook runs once it is.
+          }
+          handingOver(); // this thread ends: what user code left on it goes with it
+          return false;
         }
-        handingOver(); // this thread ends: what user code left on it goes with it
-        return false;
       }
     }
     sweeps.renewCanaryIfMissing();
@@ -352,14 +371,6 @@ final class ReclaimLoop implements Runnable {
       Unraisable.report(t, ref);
     }
   }
-
-  /* What process does with a reference taken off the queue: see kindOf. */
-  private static final int CANARY = 0;
-  private static final int CELL = 1;
-  private static final int ENGINE_REFERENCE = 2;
-  private static final int GENERATION = 3;
-  private static final int SENTINEL = 4;
-  private static final int HANDLE = 5;
 
   /**
    * What {@code ref}, taken off the queue, is: the one classification that {@link #process}

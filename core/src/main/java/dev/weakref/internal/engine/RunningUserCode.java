@@ -3,6 +3,7 @@ package dev.weakref.internal.engine;
 import dev.weakref.internal.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +42,14 @@ final class RunningUserCode {
    * hand its work over to a fresh thread, and clears it when it does (see {@link ReclaimLoop}).
    */
   boolean ran;
+  /**
+   * Test seam: how many {@link #callbackStarting} calls are still to fail, as one that cannot
+   * allocate would. Read once per batch that runs user code, into {@link #startFaultsArmed}: a
+   * plain field read per callback.
+   */
+  static final AtomicInteger startFaults = new AtomicInteger();
+  /** Whether {@link #startFaults} was armed when the batch's first user code started. */
+  private boolean startFaultsArmed;
   /*
    * What running, runningAction and runningCallback go back to when user code finishes: null, or
    * inside a collect() called by a callback, that callback's (saved by nestedCollectStarting).
@@ -122,15 +131,26 @@ final class RunningUserCode {
   }
 
   /**
-   * Counts a callback and names it as running; engine thread only.
+   * Counts a callback and names it as running; engine thread only. Never throws: a failure here (no
+   * memory for the Flight Recorder event, say) is reported to the unraisable hook and costs that
+   * callback's event at most, never its run, nor the runs of the callbacks after it (the callers
+   * call this outside their callback's {@code try}).
    *
    * @return its Flight Recorder event, for {@link #callbackFinished(Object, Object)}; {@code null}
    *     unless recorded
    */
   @Nullable Object callbackStarting(Object what, @Nullable ReclaimAction action) {
-    CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
-    userCodeStarting(what, action);
-    return Jfr.callbackBegin();
+    try {
+      CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
+      userCodeStarting(what, action);
+      if (startFaultsArmed && startFaults.get() > 0 && startFaults.getAndDecrement() > 0) {
+        throw new OutOfMemoryError("injected by a test: beginning a callback's event");
+      }
+      return Jfr.callbackBegin();
+    } catch (Throwable t) {
+      Unraisable.report(t, what); // never throws; the callback runs all the same
+      return null;
+    }
   }
 
   /**
@@ -142,6 +162,7 @@ final class RunningUserCode {
       watchArmed = true;
       busy = true; // before the watchdog's state is read: see Watchdog
       Watchdog.ensureWatching(this);
+      startFaultsArmed = startFaults.get() > 0;
     }
     RUNNING_ACTION.setOpaque(this, action);
     RUNNING_CALLBACK.setOpaque(this, (Object) null);

@@ -137,15 +137,12 @@ final class TakeAhead {
    * taken ahead for it, else taken out of the table now.
    */
   @Nullable Node nodeFor(Reference<?> ref, int index) {
-    int p = index - from;
-    if (p >= 0 && p < WINDOW && refs[p] == ref) {
+    int p = slotOf(ref, index);
+    if (p >= 0) {
       if (faultsArmed && handOutFaults.get() > 0 && handOutFaults.getAndDecrement() > 0) {
         throw new IllegalStateException("injected by a test: handing out a node taken ahead");
       }
-      Node taken = nodes[p];
-      refs[p] = null;
-      nodes[p] = null;
-      return taken;
+      return claim(p);
     }
     ownTakes++;
     return table.takeDead(table.access().referentHash(ref));
@@ -156,13 +153,24 @@ final class TakeAhead {
    * for it if it was not handed out, which is out of the table and would be lost, else null.
    */
   @Nullable Node unclaimed(Reference<?> ref, int index) {
+    int p = slotOf(ref, index);
+    return p >= 0 ? claim(p) : null;
+  }
+
+  /**
+   * The slot of the window that holds a node taken ahead for {@code ref}, the batch's at
+   * {@code index}, if it holds one not yet handed out; else -1.
+   */
+  private int slotOf(Reference<?> ref, int index) {
     int p = index - from;
-    if (p >= 0 && p < WINDOW && refs[p] == ref) {
-      Node taken = nodes[p];
-      refs[p] = null;
-      nodes[p] = null;
-      return taken;
-    }
-    return null;
+    return p >= 0 && p < WINDOW && refs[p] == ref ? p : -1;
+  }
+
+  /** Hands out the node of slot {@code p} ({@link #slotOf}) and empties it: it is used once. */
+  private @Nullable Node claim(int p) {
+    Node taken = nodes[p];
+    refs[p] = null;
+    nodes[p] = null;
+    return taken;
   }
 }

@@ -18,7 +18,7 @@ public final class CollectBeansAtStartChild {
     sentinel.enqueue(); // taken, then signalled at the end of the engine's batch
     boolean processed = sentinel.done.await(60, TimeUnit.SECONDS);
     EngineBean.awaitRegistration(60_000); // the first collect() waits so, and no longer
-    System.out.println("processed " + processed + ", beans read " + CollectBarrier.wholeHeapRead);
+    System.out.println("processed " + processed + ", beans read " + CollectBarrier.wholeHeapRead());
     Reference.reachabilityFence(token);
   }
 }

@@ -86,23 +86,9 @@ final class HandleTableTest {
     assertEquals(0, Reclaimer.weakRefCount(o));
   }
 
-  /** Handles that are plain weak references, all announcing the same identity hash. */
-  private static final class SameHash implements HandleAccess {
-    @Override
-    public Reference<?> referenceOf(Object handle) {
-      return (Reference<?>) handle;
-    }
-
-    @Override
-    public int referentHash(Reference<?> reference) {
-      return 42;
-    }
-  }
-
   @Test
   void referentsOfTheSameIdentityHash_areKeptApart_andEachIsTakenAsOneReferent() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new SameHash());
+    HandleTable table = plainTable(42);
     Object x = new Object();
     Object y = new Object();
     List<WeakReference<Object>> handles = new ArrayList<>();
@@ -198,8 +184,11 @@ final class HandleTableTest {
     Reference.reachabilityFence(List.of(a, b, o));
   }
 
-  /** Handles that are plain weak references, with the referent's own identity hash. */
-  private static final class Plain implements HandleAccess {
+  /**
+   * Handles that are plain weak references, whose referents all announce {@code sameHash}; if it is
+   * null, none is asked: the test passes the hashes itself.
+   */
+  private record Plain(@Nullable Integer sameHash) implements HandleAccess {
     @Override
     public Reference<?> referenceOf(Object handle) {
       return (Reference<?>) handle;
@@ -207,7 +196,10 @@ final class HandleTableTest {
 
     @Override
     public int referentHash(Reference<?> reference) {
-      throw new UnsupportedOperationException("the test passes hashes itself");
+      if (sameHash == null) {
+        throw new UnsupportedOperationException("the test passes hashes itself");
+      }
+      return sameHash;
     }
   }
 
@@ -349,8 +341,13 @@ final class HandleTableTest {
 
   /** A table whose handles are plain weak references. */
   private static HandleTable plainTable() {
+    return plainTable(null);
+  }
+
+  /** The same, whose referents all announce {@code sameHash} if it is not null: see {@link Plain}. */
+  private static HandleTable plainTable(@Nullable Integer sameHash) {
     HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
+    table.connect(new Plain(sameHash));
     return table;
   }
 
@@ -394,14 +391,7 @@ final class HandleTableTest {
    */
   private static int[] addDropped(HandleTable table, int n, int @Nullable [] hashes,
       List<Object> referents) {
-    int[] used = new int[n];
-    for (int i = 0; i < n; i++) {
-      Object o = new Object();
-      referents.add(o);
-      used[i] = hashes != null ? hashes[i] : System.identityHashCode(o);
-      table.add(o, used[i], new WeakReference<>(o), CellKind.of(Object.class, null, null));
-    }
-    return used;
+    return track(table, n, hashes, referents, new ArrayList<>()); // the handles' list is dropped
   }
 
   @Test

@@ -9,7 +9,6 @@ import dev.weakref.engine.Reclaimer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,21 +26,6 @@ final class ReclaimLoopFaultTest {
     Sweeps.canaryFaults.set(0);
   }
 
-  /** An engine reference that runs {@code body} when processed. */
-  private static final class Probe extends EngineReference<Object> {
-    private final Runnable body;
-
-    Probe(Object referent, Runnable body) {
-      super(referent);
-      this.body = body;
-    }
-
-    @Override
-    protected void reclaimed() {
-      body.run();
-    }
-  }
-
   /**
    * The engine is held in a callback while a thousand references are put on its queue, with a
    * collect() counted as waiting: its next batch takes them all and must grow past
@@ -50,28 +34,14 @@ final class ReclaimLoopFaultTest {
    */
   @Test
   void oomeWhileTheBatchGrows_losesNoReferenceAlreadyTaken() throws Exception {
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+    // Engine references take no token: without one held, a JVM that runs this test first has no
+    // engine thread to take the blocker.
+    Object token = Engine.token();
+    CountDownLatch release = Probe.holdEngine();
     List<Object> referents = new ArrayList<>(); // strongly held: only enqueue() puts them on the queue
-    Object blockerReferent = new Object();
-    Probe blocker = new Probe(blockerReferent, () -> {
-      entered.countDown();
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    });
     int n = 1000;
     AtomicInteger ran = new AtomicInteger();
-    List<Probe> probes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Object o = new Object();
-      referents.add(o);
-      probes.add(new Probe(o, ran::incrementAndGet));
-    }
-    assertTrue(blocker.enqueue());
-    assertTrue(entered.await(30, TimeUnit.SECONDS), "the engine did not take the blocker");
+    List<Probe> probes = Probe.counting(n, ran, referents);
     ReclaimLoop loop = Engine.loop();
     loop.collectorWaiting(); // as a waiting collect() does: the next batch is unbounded
     try {
@@ -90,6 +60,7 @@ final class ReclaimLoopFaultTest {
     assertEquals(0, ReclaimLoop.growthFaults.get(), "the batch never grew: the fault was not injected");
     assertEquals(n, ran.get(), "references processed of the " + n + " taken");
     assertEquals(n, referents.size());
+    java.lang.ref.Reference.reachabilityFence(token);
   }
 
   /**

@@ -10,7 +10,6 @@ import dev.weakref.testing.UnraisableCapture;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -47,21 +46,7 @@ final class TakeAheadTest {
    */
   @Test
   void aNodeTakenAhead_whoseReferenceFailsToBeProcessed_stillHasItsCallbacksRun() {
-    AtomicInteger fired = new AtomicInteger();
-    List<WeakRef<Object>> refs = new ArrayList<>();
-    Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
-      TakeAhead.handOutFaults.set(1);
-      dropAfterTracking(100, refs, fired);
-      Reclaimer.collect();
-      assertEquals(0, TakeAhead.handOutFaults.get(), "the fault was not injected");
-      assertEquals(100, fired.get(), "callbacks run of the 100 referents reclaimed");
-      assertEquals(1, unraisable.errors().size(), "the engine's error is reported");
-      assertInstanceOf(IllegalStateException.class, unraisable.errors().get(0));
-    } finally {
-      TakeAhead.handOutFaults.set(0);
-    }
-    Reference.reachabilityFence(refs);
+    assertEveryCallbackRuns_despiteOneHandOutFault(100, (error, source) -> {});
   }
 
   /**
@@ -71,25 +56,31 @@ final class TakeAheadTest {
    */
   @Test
   void aNodeTakenAhead_whoseReferenceFails_isNotLostToACollectInTheUnraisableHook() {
+    assertEveryCallbackRuns_despiteOneHandOutFault(2_000, (error, source) ->
+        Reclaimer.collect()); // nested: on the engine thread, in the middle of the batch
+  }
+
+  /**
+   * Arms one fault of the hand-out ({@link TakeAhead#handOutFaults}), drops {@code n} tracked
+   * referents with callbacks and collects, the unraisable hook doing {@code hook} after recording
+   * the error: checks that the fault was injected, that every callback ran, and that the engine's
+   * error, and it alone, was reported.
+   */
+  private static void assertEveryCallbackRuns_despiteOneHandOutFault(int n, UnraisableHook hook) {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    UnraisableHook old = Reclaimer.setUnraisableHook((error, source) -> {
-      errors.add(error);
-      Reclaimer.collect(); // nested: on the engine thread, in the middle of the batch
-    });
-    try {
+    try (UnraisableCapture unraisable = UnraisableCapture.start(hook)) {
       TakeAhead.handOutFaults.set(1);
-      dropAfterTracking(2_000, refs, fired);
+      dropAfterTracking(n, refs, fired);
       Reclaimer.collect();
       assertEquals(0, TakeAhead.handOutFaults.get(), "the fault was not injected");
-      assertEquals(2_000, fired.get(), "callbacks run of the 2,000 referents reclaimed");
+      assertEquals(n, fired.get(), "callbacks run of the " + n + " referents reclaimed");
+      List<Throwable> errors = unraisable.errors();
       assertEquals(1, errors.size(), errors.toString());
       assertInstanceOf(IllegalStateException.class, errors.get(0));
     } finally {
       TakeAhead.handOutFaults.set(0);
-      Reclaimer.setUnraisableHook(old);
     }
     Reference.reachabilityFence(refs);
   }
