@@ -43,13 +43,10 @@ final class RunningUserCode {
    */
   boolean ran;
   /**
-   * Test seam: how many {@link #callbackStarting} calls are still to fail, as one that cannot
-   * allocate would. Read once per batch that runs user code, into {@link #startFaultsArmed}: a
-   * plain field read per callback.
+   * Test seam: how many starts of the watchdog (by the first user code of a batch) are still to
+   * fail, as one that cannot allocate would. Read once per batch that runs user code.
    */
   static final AtomicInteger startFaults = new AtomicInteger();
-  /** Whether {@link #startFaults} was armed when the batch's first user code started. */
-  private boolean startFaultsArmed;
   /*
    * What running, runningAction and runningCallback go back to when user code finishes: null, or
    * inside a collect() called by a callback, that callback's (saved by nestedCollectStarting).
@@ -131,44 +128,52 @@ final class RunningUserCode {
   }
 
   /**
-   * Counts a callback and names it as running; engine thread only. Never throws: a failure here (no
-   * memory for the Flight Recorder event, say) is reported to the unraisable hook and costs that
-   * callback's event at most, never its run, nor the runs of the callbacks after it (the callers
-   * call this outside their callback's {@code try}).
+   * Counts a callback and names it as running; engine thread only. Never throws, so that the
+   * callers may call it outside their callback's {@code try}: {@link #userCodeStarting} does not,
+   * and the Flight Recorder reports its own failures (see {@link Jfr}).
    *
    * @return its Flight Recorder event, for {@link #callbackFinished(Object, Object)}; {@code null}
    *     unless recorded
    */
   @Nullable Object callbackStarting(Object what, @Nullable ReclaimAction action) {
-    try {
-      CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
-      userCodeStarting(what, action);
-      if (startFaultsArmed && startFaults.get() > 0 && startFaults.getAndDecrement() > 0) {
-        throw new OutOfMemoryError("injected by a test: beginning a callback's event");
-      }
-      return Jfr.callbackBegin();
-    } catch (Throwable t) {
-      Unraisable.report(t, what); // never throws; the callback runs all the same
-      return null;
-    }
+    CALLBACKS_RUN.setOpaque(this, callbacksRun + 1);
+    userCodeStarting(what, action);
+    return Jfr.callbackBegin();
   }
 
   /**
    * Names user code as running and counts its start for the watchdog, which the first user code of
    * a batch starts if none runs; engine thread only. Plain stores but for the first of a batch.
+   * Never throws: every caller calls it before its user code's {@code try}, and a throw here lost
+   * that user code and what the batch had left to run.
    */
   void userCodeStarting(Object what, @Nullable ReclaimAction action) {
     if (!watchArmed) {
       watchArmed = true;
       busy = true; // before the watchdog's state is read: see Watchdog
-      Watchdog.ensureWatching(this);
-      startFaultsArmed = startFaults.get() > 0;
+      startWatchdog(what);
     }
     RUNNING_ACTION.setOpaque(this, action);
     RUNNING_CALLBACK.setOpaque(this, (Object) null);
     RUNNING.setOpaque(this, what);
     USER_CODE_STARTS.setOpaque(this, userCodeStarts + 1);
     ran = true;
+  }
+
+  /**
+   * Starts the watchdog unless one runs. A failure (reading its bound's property under a security
+   * manager, no memory for the thread's name) is reported, and the batch runs unwatched: the next
+   * one tries again.
+   */
+  private void startWatchdog(Object what) {
+    try {
+      if (startFaults.get() > 0 && startFaults.getAndDecrement() > 0) {
+        throw new OutOfMemoryError("injected by a test: starting the watchdog");
+      }
+      Watchdog.ensureWatching(this);
+    } catch (Throwable t) {
+      Unraisable.report(t, what); // never throws
+    }
   }
 
   /** User code named by {@link #userCodeStarting} is done: what ran before it runs again. */

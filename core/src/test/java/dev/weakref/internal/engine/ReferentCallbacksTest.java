@@ -14,12 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A failure as the engine begins a callback ({@link RunningUserCode#callbackStarting}: its Flight
- * Recorder event, say, out of memory; injected through {@link RunningUserCode#startFaults}) is
- * reported and costs that callback's event at most. Before, it was thrown out of
- * {@link ReferentCallbacks#run} past the callback's {@code try}: the failing callback and every
- * later one of the referent's, and of the referents taken with it, were lost with the report; an
- * engine reference's (a finalizer's) too.
+ * A failure as the engine begins a batch's first callback (starting the watchdog, in
+ * {@link RunningUserCode#userCodeStarting}: out of memory, say; injected through
+ * {@link RunningUserCode#startFaults}) is reported and the batch runs unwatched. Before, it was
+ * thrown out of {@link ReferentCallbacks#run} past the callback's {@code try}: the failing callback
+ * and every later one of the referent's, and of the referents taken with it, were lost with the
+ * report; an engine reference's (a finalizer's) too.
  */
 final class ReferentCallbacksTest {
 
@@ -27,12 +27,12 @@ final class ReferentCallbacksTest {
   void aFailureBeginningACallback_isReported_andEveryCallbackStillRuns() {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
-    Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    tracked(refs, fired); // three callbacks of one referent
-    for (int i = 0; i < 100; i++) {
-      refs.add(new WeakRef<>(new Object(), r -> fired.incrementAndGet()));
-    }
-    collectWithOneStartFault();
+    collectWithOneStartFault(() -> {
+      tracked(refs, fired); // three callbacks of one referent
+      for (int i = 0; i < 100; i++) {
+        refs.add(new WeakRef<>(new Object(), r -> fired.incrementAndGet()));
+      }
+    });
     assertEquals(103, fired.get(), "callbacks run of the 103 refs to reclaimed referents");
     Reference.reachabilityFence(refs);
   }
@@ -40,9 +40,7 @@ final class ReferentCallbacksTest {
   @Test
   void aFailureBeginningAFinalizer_isReported_andTheFinalizerStillRuns() {
     AtomicInteger finalized = new AtomicInteger();
-    Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    Finalizer.of(new Object(), finalized::incrementAndGet);
-    collectWithOneStartFault();
+    collectWithOneStartFault(() -> Finalizer.of(new Object(), finalized::incrementAndGet));
     assertEquals(1, finalized.get(), "the finalizer did not run");
   }
 
@@ -55,12 +53,15 @@ final class ReferentCallbacksTest {
   }
 
   /**
-   * Arms one fault of {@code callbackStarting} and collects what the caller dropped; checks that
-   * the fault was injected and reported, and nothing else was.
+   * Arms one fault of the watchdog's start, then has {@code drop} make what dies (so that no
+   * collection runs its callbacks before the fault is armed) and collects it; checks that the fault
+   * was injected and reported, and nothing else was.
    */
-  private static void collectWithOneStartFault() {
+  private static void collectWithOneStartFault(Runnable drop) {
+    Reclaimer.collect(); // nothing of earlier tests left to take the fault
     try (UnraisableCapture unraisable = UnraisableCapture.start()) {
       RunningUserCode.startFaults.set(1);
+      drop.run();
       Reclaimer.collect();
       assertEquals(0, RunningUserCode.startFaults.get(), "the fault was not injected");
       List<Throwable> errors = unraisable.errors();
