@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * The engine holds the token only through a {@link Generation}, a weak reference on its own queue.
  * Once nothing holds the token, the collector clears the generation and enqueues it; since every
  * reference still to be processed keeps the token reachable until it has been processed, nothing
- * is left to do once the loop takes the generation, and its thread ends after that batch
- * ({@link #stop}). No registration is missed:
+ * is left to do once the loop takes the generation, and its thread ends after that batch, once a
+ * look finds its queue empty (references that hold no token may still be there: they are
+ * processed first) ({@link #stop}). No registration is missed:
  * <ul>
  *   <li>A holder takes the token with {@link #token()} (one volatile read and a {@code get()}). If
  *       the generation is cleared, nothing else can hold its token any more, so the thread is

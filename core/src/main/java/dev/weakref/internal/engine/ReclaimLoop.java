@@ -99,7 +99,8 @@ final class ReclaimLoop implements Runnable {
   private int cursor;
   /**
    * Whether a cleared {@link Engine.Generation} was processed: nothing needs this thread any more,
-   * and it ends before its next wait on the queue, once no sentinel waits.
+   * and it ends before its next wait on the queue, once no sentinel waits and a look finds the
+   * queue empty.
    */
   private boolean generationEnded;
   /** Whether the last fill of the batch found the queue empty. */
@@ -522,8 +523,8 @@ final class ReclaimLoop implements Runnable {
         }
       }
       case GENERATION -> {
-        // Nothing held the token: this thread ends once no sentinel waits (see drainOnce), unless a
-        // registration made a new token meanwhile (Engine.stop decides).
+        // Nothing held the token: this thread ends once no sentinel waits and the queue is found
+        // empty (see drainOnce), unless a registration made a new token meanwhile (Engine.stop).
         generationEnded = true;
       }
       default -> { // SENTINEL
