@@ -219,9 +219,14 @@ public class WeakRef<T> extends WeakReference<T> {
     // slow path refuses it before anything is created), so the check can wait until a miss.
     WeakRef<T> existing = Tracking.sharedIfPresent(
         Objects.requireNonNull(referent, "cannot create weak reference to null"), WeakRef.class);
-    if (existing != null) {
-      return existing;
-    }
+    return existing != null ? existing : createShared(referent);
+  }
+
+  /**
+   * {@link #of(Object)} when the lock-free look found no shared ref: a method of its own, so that
+   * {@code of} stays small enough to be inlined where it is called.
+   */
+  private static <T> WeakRef<T> createShared(T referent) {
     Referents.requireReferenceable(referent);
     @SuppressWarnings("unchecked")
     WeakRef<T> shared = (WeakRef<T>) Tracking.shared(referent, WeakRef.class, SHARED);

@@ -39,14 +39,9 @@ public class WeakRefBenchmark {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final Runnable NOTHING = () -> {};
 
-  /** Objects whose shared refs {@code sharedMany} asks for in turn: four per shared slot. */
-  private static final int MANY = 16_384;
-
   private Object referent;
   private WeakReference<Object> raw;
   private WeakRef<Object> ours;
-  private final Object[] many = new Object[MANY];
-  private int next;
 
   @Setup
   public void setUp() {
@@ -54,9 +49,25 @@ public class WeakRefBenchmark {
     raw = new WeakReference<>(referent);
     ours = new WeakRef<>(referent);
     Weakref.ref(referent); // the shared ref exists from here on
-    for (int i = 0; i < MANY; i++) {
-      many[i] = new Object();
-      Weakref.ref(many[i]);
+  }
+
+  /**
+   * Objects whose shared refs {@code sharedMany} asks for in turn, four per shared slot: a state of
+   * its own, so that making their shared refs (the slow path) happens only in that row's forks.
+   */
+  @State(Scope.Thread)
+  public static class Many {
+    static final int COUNT = 16_384;
+    final Object[] objects = new Object[COUNT];
+    int next;
+
+    /** Makes the objects and their shared refs. */
+    @Setup
+    public void setUp() {
+      for (int i = 0; i < COUNT; i++) {
+        objects[i] = new Object();
+        Weakref.ref(objects[i]);
+      }
     }
   }
 
@@ -127,8 +138,8 @@ public class WeakRefBenchmark {
    * asks for the shared refs of many objects pays).
    */
   @Benchmark
-  public Object sharedMany_weakrefRef() {
-    return Weakref.ref(many[next++ & (MANY - 1)]);
+  public Object sharedMany_weakrefRef(Many many) {
+    return Weakref.ref(many.objects[many.next++ & (Many.COUNT - 1)]);
   }
 
   /* ---- the cost of creation, broken down ---- */

@@ -182,7 +182,11 @@ final class HandleTable {
     }
   }
 
-  /** The handle shared under {@code key}, if a lock-free look finds it; may miss one. */
+  /**
+   * The handle shared under {@code key}, if a lock-free look finds it; may miss one. Small on
+   * purpose: the slot's look is all that its callers ({@code WeakRef.of}) inline, so that they stay
+   * small enough to be inlined where they are called; the bucket's walk is a call.
+   */
   @Nullable Object sharedFast(Object referent, int hash, Object key) {
     Cell slotted = sharedSlots[sharedSlot(hash)];
     Object found;
@@ -192,6 +196,11 @@ final class HandleTable {
         && (found = slotted.get()) != null && handleRefersTo(found, referent)) {
       return found;
     }
+    return sharedInBucket(referent, hash, key);
+  }
+
+  /** {@link #sharedFast}'s look in the bucket, when the slot held another cell or none. */
+  private @Nullable Object sharedInBucket(Object referent, int hash, Object key) {
     @Nullable Node[] t = segmentFor(hash).table;
     for (Node n = t[hash & (t.length - 1)]; n != null; n = n.next) {
       if (n.hash != hash) {
