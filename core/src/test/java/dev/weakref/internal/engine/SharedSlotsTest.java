@@ -172,13 +172,21 @@ final class SharedSlotsTest {
     return (List<WeakRef<Object>>) (List<?>) refs;
   }
 
-  @Test
-  void referentsOfTwoHashesSharingASlot_eachFindTheirOwn() {
+  /** Two referents for the cases on a table of their own, and the key they share handles under. */
+  private final Object x = new Object();
+  private final Object y = new Object();
+  private static final Object key = "K";
+
+  /** A table of its own, whose handles are plain weak references. */
+  private static HandleTable plainTable() {
     HandleTable table = new HandleTable(new ReferenceQueue<>());
     table.connect(new Plain());
-    Object x = new Object();
-    Object y = new Object();
-    Object key = "K";
+    return table;
+  }
+
+  @Test
+  void referentsOfTwoHashesSharingASlot_eachFindTheirOwn() {
+    HandleTable table = plainTable();
     int hx = 42;
     int hy = 42 + (1 << 25); // the same low twelve bits, another segment: the same slot
     Object sx = table.shared(x, hx, key, WeakReference::new);
@@ -197,11 +205,7 @@ final class SharedSlotsTest {
    */
   @Test
   void referentsSharingASlot_neverGetEachOthersHandle() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
-    Object x = new Object();
-    Object y = new Object();
-    Object key = "K";
+    HandleTable table = plainTable();
     Object hx = table.shared(x, 42, key, WeakReference::new);
     assertSame(hx, table.sharedFast(x, 42, key));
     assertNull(table.sharedFast(y, 42, key), "y has no shared handle yet");
