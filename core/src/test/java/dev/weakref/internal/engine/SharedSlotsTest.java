@@ -175,7 +175,7 @@ final class SharedSlotsTest {
   /** Two referents for the cases on a table of their own, and the key they share handles under. */
   private final Object x = new Object();
   private final Object y = new Object();
-  private static final Object key = "K";
+  private static final Object KEY = "K";
 
   /** A table of its own, whose handles are plain weak references. */
   private static HandleTable plainTable() {
@@ -189,13 +189,13 @@ final class SharedSlotsTest {
     HandleTable table = plainTable();
     int hx = 42;
     int hy = 42 + (1 << 25); // the same low twelve bits, another segment: the same slot
-    Object sx = table.shared(x, hx, key, WeakReference::new);
-    Object sy = table.shared(y, hy, key, WeakReference::new);
+    Object sx = table.shared(x, hx, KEY, WeakReference::new);
+    Object sy = table.shared(y, hy, KEY, WeakReference::new);
     assertSame(table.sharedSlotCell(hx), table.sharedSlotCell(hy), "one slot for both");
-    assertSame(sx, table.sharedFast(x, hx, key));
-    assertSame(sy, table.sharedFast(y, hy, key), "found in its bucket while x keeps the slot");
+    assertSame(sx, table.sharedFast(x, hx, KEY));
+    assertSame(sy, table.sharedFast(y, hy, KEY), "found in its bucket while x keeps the slot");
     assertSame(sx, table.sharedSlotCell(hy).get(), "the first to take a slot keeps it");
-    assertNull(table.sharedFast(y, hx, key), "y under x's hash");
+    assertNull(table.sharedFast(y, hx, KEY), "y under x's hash");
     Reference.reachabilityFence(List.of(x, y, sx, sy));
   }
 
@@ -206,17 +206,17 @@ final class SharedSlotsTest {
   @Test
   void referentsSharingASlot_neverGetEachOthersHandle() {
     HandleTable table = plainTable();
-    Object hx = table.shared(x, 42, key, WeakReference::new);
-    assertSame(hx, table.sharedFast(x, 42, key));
-    assertNull(table.sharedFast(y, 42, key), "y has no shared handle yet");
-    Object hy = table.shared(y, 42, key, WeakReference::new);
+    Object hx = table.shared(x, 42, KEY, WeakReference::new);
+    assertSame(hx, table.sharedFast(x, 42, KEY));
+    assertNull(table.sharedFast(y, 42, KEY), "y has no shared handle yet");
+    Object hy = table.shared(y, 42, KEY, WeakReference::new);
     assertNotSame(hx, hy);
-    assertSame(hy, table.sharedFast(y, 42, key), "found in its bucket while x keeps the slot");
-    assertSame(hx, table.sharedFast(x, 42, key));
-    assertSame(hx, table.shared(x, 42, key, r -> {
+    assertSame(hy, table.sharedFast(y, 42, KEY), "found in its bucket while x keeps the slot");
+    assertSame(hx, table.sharedFast(x, 42, KEY));
+    assertSame(hx, table.shared(x, 42, KEY, r -> {
       throw new AssertionError("x is shared already");
     }));
-    assertSame(hx, table.sharedFast(x, 42, key));
+    assertSame(hx, table.sharedFast(x, 42, KEY));
     assertNull(table.sharedFast(x, 42, "other key"));
     Reference.reachabilityFence(List.of(x, y, hx, hy));
   }
