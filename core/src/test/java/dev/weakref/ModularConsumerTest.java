@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -166,9 +167,13 @@ final class ModularConsumerTest {
    */
   private static Path projectReadme() throws Exception {
     List<Path> looked = new ArrayList<>();
-    Path classes = Path.of(ModularConsumerTest.class.getProtectionDomain().getCodeSource()
-        .getLocation().toURI());
-    for (Path start : List.of(classes, Path.of("").toAbsolutePath())) {
+    List<Path> starts = new ArrayList<>();
+    CodeSource code = ModularConsumerTest.class.getProtectionDomain().getCodeSource();
+    if (code != null) { // some runners give none
+      starts.add(Path.of(code.getLocation().toURI()));
+    }
+    starts.add(Path.of("").toAbsolutePath());
+    for (Path start : starts) {
       for (Path dir = start; dir != null; dir = dir.getParent()) {
         looked.add(dir);
         Path pom = dir.resolve("pom.xml");

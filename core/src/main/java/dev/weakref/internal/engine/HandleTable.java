@@ -152,7 +152,7 @@ final class HandleTable {
       return n.refersTo(referent);
     }
     Object handle = n.get();
-    return handle != null && refersTo(access().referenceOf(handle), referent);
+    return handle != null && handleRefersTo(handle, referent);
   }
 
   /**
@@ -327,11 +327,12 @@ final class HandleTable {
     }
   }
 
-  /** The cell in the shared slot of {@code hash}, or null; for tests of the engine. */
+  /**
+   * The cell in the shared slot of {@code hash}, or null; for tests of the engine, read as the
+   * lock-free look reads it (a slot's writers hold the locks of different segments).
+   */
   @Nullable Cell sharedSlotCell(int hash) {
-    synchronized (segmentFor(hash)) {
-      return sharedSlots[sharedSlot(hash)];
-    }
+    return sharedSlots[sharedSlot(hash)];
   }
 
   /**

@@ -158,8 +158,9 @@ final class TakeAhead {
   }
 
   /**
-   * The slot of the window that holds a node taken ahead for {@code ref}, the batch's at
-   * {@code index}, if it holds one not yet handed out; else -1.
+   * The slot of the window kept for {@code ref}, the batch's at {@code index}, if the take ahead
+   * set it and it was not claimed yet (its node may be null: nothing of the referent was left in
+   * the table); else -1.
    */
   private int slotOf(Reference<?> ref, int index) {
     int p = index - from;

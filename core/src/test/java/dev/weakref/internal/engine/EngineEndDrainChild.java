@@ -1,5 +1,6 @@
 package dev.weakref.internal.engine;
 
+import java.lang.ref.Reference;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,6 @@ public final class EngineEndDrainChild {
     }
     System.out.println("engine thread ended: " + !engine.isAlive() + ", processed " + processed.get()
         + " of " + LEFT);
-    java.lang.ref.Reference.reachabilityFence(List.of(token, left, referents));
+    Reference.reachabilityFence(List.of(token, left, referents));
   }
 }

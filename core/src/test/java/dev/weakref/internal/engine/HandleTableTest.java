@@ -339,8 +339,8 @@ final class HandleTableTest {
     Reference.reachabilityFence(handles);
   }
 
-  /** A table whose handles are plain weak references. */
-  private static HandleTable plainTable() {
+  /** A table whose handles are plain weak references; also for {@link SharedSlotsTest}. */
+  static HandleTable plainTable() {
     return plainTable(null);
   }
 

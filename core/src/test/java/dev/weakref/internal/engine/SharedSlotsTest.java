@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weakref.WeakRef;
 import dev.weakref.engine.Reclaimer;
 import java.lang.ref.Reference;
-import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,16 +176,9 @@ final class SharedSlotsTest {
   private final Object y = new Object();
   private static final Object KEY = "K";
 
-  /** A table of its own, whose handles are plain weak references. */
-  private static HandleTable plainTable() {
-    HandleTable table = new HandleTable(new ReferenceQueue<>());
-    table.connect(new Plain());
-    return table;
-  }
-
   @Test
   void referentsOfTwoHashesSharingASlot_eachFindTheirOwn() {
-    HandleTable table = plainTable();
+    HandleTable table = HandleTableTest.plainTable();
     int hx = 42;
     int hy = 42 + (1 << 25); // the same low twelve bits, another segment: the same slot
     Object sx = table.shared(x, hx, KEY, WeakReference::new);
@@ -205,7 +197,7 @@ final class SharedSlotsTest {
    */
   @Test
   void referentsSharingASlot_neverGetEachOthersHandle() {
-    HandleTable table = plainTable();
+    HandleTable table = HandleTableTest.plainTable();
     Object hx = table.shared(x, 42, KEY, WeakReference::new);
     assertSame(hx, table.sharedFast(x, 42, KEY));
     assertNull(table.sharedFast(y, 42, KEY), "y has no shared handle yet");
@@ -308,18 +300,5 @@ final class SharedSlotsTest {
       assertEquals(1, Reclaimer.weakRefCount(objects[i]));
     }
     assertEquals(0, Engine.TABLE.sharedSlotsUnlinked());
-  }
-
-  /** Handles that are plain weak references. */
-  private static final class Plain implements HandleAccess {
-    @Override
-    public Reference<?> referenceOf(Object handle) {
-      return (Reference<?>) handle;
-    }
-
-    @Override
-    public int referentHash(Reference<?> reference) {
-      return 42;
-    }
   }
 }
