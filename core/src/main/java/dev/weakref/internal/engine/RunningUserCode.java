@@ -152,18 +152,22 @@ final class RunningUserCode {
    * a batch starts if none runs; engine thread only. Plain stores but for the first of a batch.
    * Never throws: every caller calls it before its user code's {@code try}, and a throw here lost
    * that user code and what the batch had left to run.
+   *
+   * <p>The names come before the watchdog's start, whose failure goes to the unraisable hook: a hook
+   * that reads {@link #describeRunning} or calls {@code collect()} (which saves and restores them,
+   * see {@link #nestedCollectStarting}) then finds {@code what} running, not the user code before.
    */
   void userCodeStarting(Object what, @Nullable ReclaimAction action) {
-    if (!watchArmed) {
-      watchArmed = true;
-      busy = true; // before the watchdog's state is read: see Watchdog
-      startWatchdog(what);
-    }
     RUNNING_ACTION.setOpaque(this, action);
     RUNNING_CALLBACK.setOpaque(this, (Object) null);
     RUNNING.setOpaque(this, what);
     USER_CODE_STARTS.setOpaque(this, userCodeStarts + 1);
     ran = true;
+    if (!watchArmed) {
+      watchArmed = true;
+      busy = true; // before the watchdog's state is read: see Watchdog
+      startWatchdog(what);
+    }
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.Finalizer;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +30,10 @@ import org.junit.jupiter.api.Test;
  * on the thread, in {@link RunningUserCode#afterUserCode}: a security manager that denies it;
  * injected through {@link RunningUserCode#finishFaults}). Before, it was thrown out of the
  * callback's {@code finally}, and the referent's later callbacks were lost with the report.
+ *
+ * <p>What the hook finds running as it is told ({@link RunningUserCode#running}) is the user code
+ * that begins, for a failure to begin; nothing, for a failure to end: the finished callback is not
+ * named any more. Before, a failure to begin was told with the user code before it named (none).
  */
 final class ReferentCallbacksTest {
 
@@ -56,7 +63,7 @@ final class ReferentCallbacksTest {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     ClassLoader loader = ReferentCallbacksTest.class.getClassLoader();
-    List<Object> sources = collectWithOneFault(RunningUserCode.finishFaults, SecurityException.class,
+    Reported reported = collectWithOneFault(RunningUserCode.finishFaults, SecurityException.class,
         () -> {
           for (int i = 0; i < 10; i++) {
             // Three callbacks of each referent, each leaving a loader for the engine to take back:
@@ -69,7 +76,8 @@ final class ReferentCallbacksTest {
           }
         });
     assertEquals(30, fired.get(), "callbacks run of the 30 refs to reclaimed referents");
-    assertTrue(refs.contains(sources.get(0)), "not reported as a ref's: " + sources);
+    assertTrue(refs.contains(reported.source()), "not reported as a ref's: " + reported);
+    assertNull(reported.running(), "the finished callback was still named as running");
     Reference.reachabilityFence(refs);
   }
 
@@ -81,22 +89,32 @@ final class ReferentCallbacksTest {
     }
   }
 
-  /** {@link #collectWithOneFault} for the watchdog's start, which fails as out of memory. */
+  /**
+   * {@link #collectWithOneFault} for the watchdog's start, which fails as out of memory; checks that
+   * the user code it began was named as running when the hook was told.
+   */
   private static void collectWithOneStartFault(Runnable drop) {
-    collectWithOneFault(RunningUserCode.startFaults, OutOfMemoryError.class, drop);
+    Reported reported =
+        collectWithOneFault(RunningUserCode.startFaults, OutOfMemoryError.class, drop);
+    assertSame(reported.source(), reported.running(), "what the hook found running");
   }
+
+  /**
+   * The one fault's report: its source, and what the engine named as running while the hook ran.
+   */
+  private record Reported(@Nullable Object source, @Nullable Object running) {}
 
   /**
    * Arms one fault of {@code faults}, a test seam of {@link RunningUserCode}, then has {@code drop}
    * make what dies (so that no collection runs its callbacks before the fault is armed) and collects
    * it; checks that the fault was injected and reported, as a {@code type}, and nothing else was.
-   *
-   * @return the source the fault was reported with, as the only element
    */
-  private static List<Object> collectWithOneFault(AtomicInteger faults,
+  private static Reported collectWithOneFault(AtomicInteger faults,
       Class<? extends Throwable> type, Runnable drop) {
     Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
+    List<@Nullable Object> running = new ArrayList<>(); // by the engine thread, read after collect()
+    try (UnraisableCapture unraisable =
+        UnraisableCapture.start((e, source) -> running.add(Engine.LOOP.userCode.running()))) {
       faults.set(1);
       drop.run();
       Reclaimer.collect();
@@ -104,7 +122,7 @@ final class ReferentCallbacksTest {
       List<Throwable> errors = unraisable.errors();
       assertEquals(1, errors.size(), errors.toString());
       assertInstanceOf(type, errors.get(0));
-      return new ArrayList<>(unraisable.sources());
+      return new Reported(unraisable.sources().get(0), running.get(0));
     } finally {
       faults.set(0);
     }
