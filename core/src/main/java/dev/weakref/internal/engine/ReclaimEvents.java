@@ -332,7 +332,7 @@ public final class ReclaimEvents {
         } catch (Throwable t) {
           Unraisable.report(t, l);
         } finally {
-          Engine.LOOP.userCode.finishedRunning(); // a listener, like a callback, leaves nothing on the thread
+          Engine.LOOP.userCode.finishedRunning(l); // a listener, like a callback, leaves nothing on the thread
         }
       }
     }

@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * the same.
  *
  * <p><b>What a callback leaves on the thread does not outlive it.</b> After each callback the loop
- * clears the thread's interrupt status and resets its context class loader to {@code null}.
+ * clears the thread's interrupt status and resets its context class loader to {@code null} (a
+ * reset that fails, denied by a security manager, is reported, and the batch goes on).
  * Thread-locals cannot be erased without opening {@code java.base}, so after a batch that ran user
  * code the loop hands its work to a fresh thread ({@link Engine#handOver}) and lets this one end,
  * which drops its thread-locals: at once when a {@code collect()} waits (the new thread signals the
@@ -417,7 +418,7 @@ final class ReclaimLoop implements Runnable {
       } catch (Throwable t) {
         Unraisable.report(t, task);
       }
-      userCode.finishedRunning();
+      userCode.finishedRunning(task); // never throws: the tasks after it run
     }
     batchEnd.clear();
   }

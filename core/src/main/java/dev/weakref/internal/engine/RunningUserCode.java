@@ -47,6 +47,12 @@ final class RunningUserCode {
    * fail, as one that cannot allocate would. Read once per batch that runs user code.
    */
   static final AtomicInteger startFaults = new AtomicInteger();
+  /**
+   * Test seam: how many resets of the context class loader after user code ({@link #afterUserCode})
+   * are still to fail, as one that a security manager denies would. Read only when user code left a
+   * loader on the thread: a callback that leaves none pays nothing for it.
+   */
+  static final AtomicInteger finishFaults = new AtomicInteger();
   /*
    * What running, runningAction and runningCallback go back to when user code finishes: null, or
    * inside a collect() called by a callback, that callback's (saved by nestedCollectStarting).
@@ -146,18 +152,22 @@ final class RunningUserCode {
    * a batch starts if none runs; engine thread only. Plain stores but for the first of a batch.
    * Never throws: every caller calls it before its user code's {@code try}, and a throw here lost
    * that user code and what the batch had left to run.
+   *
+   * <p>The names come before the watchdog's start, whose failure goes to the unraisable hook: a hook
+   * that reads {@link #describeRunning} or calls {@code collect()} (which saves and restores them,
+   * see {@link #nestedCollectStarting}) then finds {@code what} running, not the user code before.
    */
   void userCodeStarting(Object what, @Nullable ReclaimAction action) {
-    if (!watchArmed) {
-      watchArmed = true;
-      busy = true; // before the watchdog's state is read: see Watchdog
-      startWatchdog(what);
-    }
     RUNNING_ACTION.setOpaque(this, action);
     RUNNING_CALLBACK.setOpaque(this, (Object) null);
     RUNNING.setOpaque(this, what);
     USER_CODE_STARTS.setOpaque(this, userCodeStarts + 1);
     ran = true;
+    if (!watchArmed) {
+      watchArmed = true;
+      busy = true; // before the watchdog's state is read: see Watchdog
+      startWatchdog(what);
+    }
   }
 
   /**
@@ -176,17 +186,30 @@ final class RunningUserCode {
     }
   }
 
-  /** User code named by {@link #userCodeStarting} is done: what ran before it runs again. */
-  void finishedRunning() {
+  /**
+   * User code named by {@link #userCodeStarting} is done: what ran before it runs again, then what
+   * it left on the thread is taken back ({@link #afterUserCode}); engine thread only. Never throws:
+   * every caller calls it after its user code's {@code try}, where a throw lost what the referent
+   * and the batch had left to run. The names go back first, so that the
+   * watchdog and describeRunning never name finished user code, whatever happens after.
+   *
+   * @param what the user code that finished (as given to {@link #userCodeStarting}): the source
+   *     of a failure to take back what it left
+   */
+  void finishedRunning(Object what) {
     RUNNING.setOpaque(this, outerRunning);
     RUNNING_ACTION.setOpaque(this, outerAction);
     RUNNING_CALLBACK.setOpaque(this, outerCallback);
-    afterUserCode();
+    afterUserCode(what);
   }
 
-  /** {@link #finishedRunning()} for a callback {@link #callbackStarting} began: ends its JFR event. */
+  /**
+   * {@link #finishedRunning} for a callback {@link #callbackStarting} began: ends its JFR event.
+   * Never throws, like {@link #finishedRunning} (and {@link Jfr#callbackEnd}, which swallows its
+   * own failures).
+   */
   void callbackFinished(@Nullable Object event, Object what) {
-    finishedRunning();
+    finishedRunning(what);
     if (event != null) {
       Jfr.callbackEnd(event, what);
     }
@@ -228,14 +251,31 @@ final class RunningUserCode {
    * Takes back from user code what it may have left on the thread: the interrupt status (the next
    * callback would get an InterruptedException) and the context class loader (it would be pinned).
    * A field read and a volatile read when nothing was left.
+   *
+   * <p>Never throws: its callers run it after user code's {@code try}, and on the engine thread a
+   * throw would lose the rest of the batch. Taking the loader back can fail (a security manager
+   * that denies {@code setContextClassLoader}; an Error in general): that is reported to the
+   * unraisable hook as {@code what}'s, and the loader stays until the end of the next user code
+   * tries again. The hook is user code too: the interrupt it may leave is cleared after it, not its
+   * loader (the reset just failed, and retrying here could fail for ever).
+   *
+   * @param what the user code (or the hook) that ran: the source of a failure reported here
    */
-  static void afterUserCode() {
-    Thread self = Thread.currentThread();
-    if (self.isInterrupted()) {
+  static void afterUserCode(@Nullable Object what) {
+    try {
+      Thread self = Thread.currentThread();
+      if (self.isInterrupted()) {
+        Thread.interrupted();
+      }
+      if (self.getContextClassLoader() != null) {
+        if (finishFaults.get() > 0 && finishFaults.getAndDecrement() > 0) {
+          throw new SecurityException("injected by a test: setContextClassLoader denied");
+        }
+        self.setContextClassLoader(null);
+      }
+    } catch (Throwable t) {
+      Unraisable.report(t, what); // never throws
       Thread.interrupted();
-    }
-    if (self.getContextClassLoader() != null) {
-      self.setContextClassLoader(null);
     }
   }
 }

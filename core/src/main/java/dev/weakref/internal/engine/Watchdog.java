@@ -147,6 +147,8 @@ final class Watchdog implements Runnable {
         + " clean-up waits for it. Its stack is this exception's.");
     e.setStackTrace(stack);
     Unraisable.tell(e, running); // the source: the ref, finalizer, entry or listener running
-    RunningUserCode.afterUserCode(); // the hook is user code: it leaves nothing on this thread
+    // The hook is user code: it leaves nothing on this thread (a failure to take it back is the
+    // hook's, reported like a callback's).
+    RunningUserCode.afterUserCode(Unraisable.hook());
   }
 }

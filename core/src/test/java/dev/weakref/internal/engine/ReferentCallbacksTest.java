@@ -2,6 +2,9 @@ package dev.weakref.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weakref.Finalizer;
 import dev.weakref.WeakRef;
@@ -11,6 +14,8 @@ import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +25,15 @@ import org.junit.jupiter.api.Test;
  * thrown out of {@link ReferentCallbacks#run} past the callback's {@code try}: the failing callback
  * and every later one of the referent's, and of the referents taken with it, were lost with the
  * report; an engine reference's (a finalizer's) too.
+ *
+ * <p>So is a failure as the engine ends a callback (taking back the context class loader it left
+ * on the thread, in {@link RunningUserCode#afterUserCode}: a security manager that denies it;
+ * injected through {@link RunningUserCode#finishFaults}). Before, it was thrown out of the
+ * callback's {@code finally}, and the referent's later callbacks were lost with the report.
+ *
+ * <p>What the hook finds running as it is told ({@link RunningUserCode#running}) is the user code
+ * that begins, for a failure to begin; nothing, for a failure to end: the finished callback is not
+ * named any more. Before, a failure to begin was told with the user code before it named (none).
  */
 final class ReferentCallbacksTest {
 
@@ -28,7 +42,7 @@ final class ReferentCallbacksTest {
     AtomicInteger fired = new AtomicInteger();
     List<WeakRef<Object>> refs = new ArrayList<>();
     collectWithOneStartFault(() -> {
-      tracked(refs, fired); // three callbacks of one referent
+      tracked(refs, r -> fired.incrementAndGet()); // three callbacks of one referent
       for (int i = 0; i < 100; i++) {
         refs.add(new WeakRef<>(new Object(), r -> fired.incrementAndGet()));
       }
@@ -44,31 +58,73 @@ final class ReferentCallbacksTest {
     assertEquals(1, finalized.get(), "the finalizer did not run");
   }
 
-  /** Tracks three refs with callbacks to one object that nothing else holds. */
-  private static void tracked(List<WeakRef<Object>> refs, AtomicInteger fired) {
+  @Test
+  void aFailureEndingACallback_isReported_andEveryCallbackStillRuns() {
+    AtomicInteger fired = new AtomicInteger();
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    ClassLoader loader = ReferentCallbacksTest.class.getClassLoader();
+    Reported reported = collectWithOneFault(RunningUserCode.finishFaults, SecurityException.class,
+        () -> {
+          for (int i = 0; i < 10; i++) {
+            // Three callbacks of each referent, each leaving a loader for the engine to take back:
+            // the first callback run, whichever it is, fails to end, and two of its referent's
+            // follow.
+            tracked(refs, r -> {
+              Thread.currentThread().setContextClassLoader(loader);
+              fired.incrementAndGet();
+            });
+          }
+        });
+    assertEquals(30, fired.get(), "callbacks run of the 30 refs to reclaimed referents");
+    assertTrue(refs.contains(reported.source()), "not reported as a ref's: " + reported);
+    assertNull(reported.running(), "the finished callback was still named as running");
+    Reference.reachabilityFence(refs);
+  }
+
+  /** Tracks three refs with {@code callback} to one object that nothing else holds. */
+  private static void tracked(List<WeakRef<Object>> refs, Consumer<WeakRef<Object>> callback) {
     Object o = new Object();
     for (int i = 0; i < 3; i++) {
-      refs.add(new WeakRef<>(o, r -> fired.incrementAndGet()));
+      refs.add(new WeakRef<>(o, callback));
     }
   }
 
   /**
-   * Arms one fault of the watchdog's start, then has {@code drop} make what dies (so that no
-   * collection runs its callbacks before the fault is armed) and collects it; checks that the fault
-   * was injected and reported, and nothing else was.
+   * {@link #collectWithOneFault} for the watchdog's start, which fails as out of memory; checks that
+   * the user code it began was named as running when the hook was told.
    */
   private static void collectWithOneStartFault(Runnable drop) {
+    Reported reported =
+        collectWithOneFault(RunningUserCode.startFaults, OutOfMemoryError.class, drop);
+    assertSame(reported.source(), reported.running(), "what the hook found running");
+  }
+
+  /**
+   * The one fault's report: its source, and what the engine named as running while the hook ran.
+   */
+  private record Reported(@Nullable Object source, @Nullable Object running) {}
+
+  /**
+   * Arms one fault of {@code faults}, a test seam of {@link RunningUserCode}, then has {@code drop}
+   * make what dies (so that no collection runs its callbacks before the fault is armed) and collects
+   * it; checks that the fault was injected and reported, as a {@code type}, and nothing else was.
+   */
+  private static Reported collectWithOneFault(AtomicInteger faults,
+      Class<? extends Throwable> type, Runnable drop) {
     Reclaimer.collect(); // nothing of earlier tests left to take the fault
-    try (UnraisableCapture unraisable = UnraisableCapture.start()) {
-      RunningUserCode.startFaults.set(1);
+    List<@Nullable Object> running = new ArrayList<>(); // by the engine thread, read after collect()
+    try (UnraisableCapture unraisable =
+        UnraisableCapture.start((e, source) -> running.add(Engine.LOOP.userCode.running()))) {
+      faults.set(1);
       drop.run();
       Reclaimer.collect();
-      assertEquals(0, RunningUserCode.startFaults.get(), "the fault was not injected");
+      assertEquals(0, faults.get(), "the fault was not injected");
       List<Throwable> errors = unraisable.errors();
       assertEquals(1, errors.size(), errors.toString());
-      assertInstanceOf(OutOfMemoryError.class, errors.get(0));
+      assertInstanceOf(type, errors.get(0));
+      return new Reported(unraisable.sources().get(0), running.get(0));
     } finally {
-      RunningUserCode.startFaults.set(0);
+      faults.set(0);
     }
   }
 }
