@@ -332,7 +332,8 @@ public final class ReclaimEvents {
         } catch (Throwable t) {
           Unraisable.report(t, l);
         } finally {
-          Engine.LOOP.userCode.finishedRunning(l); // a listener, like a callback, leaves nothing on the thread
+          // A listener, like a callback, leaves nothing on the thread.
+          Engine.LOOP.userCode.finishedRunning(l);
         }
       }
     }

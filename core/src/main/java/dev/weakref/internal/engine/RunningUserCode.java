@@ -53,6 +53,12 @@ final class RunningUserCode {
    * loader on the thread: a callback that leaves none pays nothing for it.
    */
   static final AtomicInteger finishFaults = new AtomicInteger();
+  /**
+   * The last thread whose context class loader {@link #afterUserCode} failed to reset: it is not
+   * asked again. A plain field: each thread reads back its own writes, and another thread that
+   * reads a stale value at worst asks once more.
+   */
+  private static @Nullable Thread resetRefusedOn;
   /*
    * What running, runningAction and runningCallback go back to when user code finishes: null, or
    * inside a collect() called by a callback, that callback's (saved by nestedCollectStarting).
@@ -190,8 +196,8 @@ final class RunningUserCode {
    * User code named by {@link #userCodeStarting} is done: what ran before it runs again, then what
    * it left on the thread is taken back ({@link #afterUserCode}); engine thread only. Never throws:
    * every caller calls it after its user code's {@code try}, where a throw lost what the referent
-   * and the batch had left to run. The names go back first, so that the
-   * watchdog and describeRunning never name finished user code, whatever happens after.
+   * and the batch had left to run. The names go back first, so that the watchdog and
+   * describeRunning never name finished user code, whatever happens after.
    *
    * @param what the user code that finished (as given to {@link #userCodeStarting}): the source
    *     of a failure to take back what it left
@@ -204,15 +210,15 @@ final class RunningUserCode {
   }
 
   /**
-   * {@link #finishedRunning} for a callback {@link #callbackStarting} began: ends its JFR event.
-   * Never throws, like {@link #finishedRunning} (and {@link Jfr#callbackEnd}, which swallows its
-   * own failures).
+   * {@link #finishedRunning} for a callback {@link #callbackStarting} began, after ending its JFR
+   * event (so that the event times the callback, not a failed reset's report). Never throws, like
+   * {@link #finishedRunning} and {@link Jfr#callbackEnd}, which swallows its own failures.
    */
   void callbackFinished(@Nullable Object event, Object what) {
-    finishedRunning(what);
     if (event != null) {
       Jfr.callbackEnd(event, what);
     }
+    finishedRunning(what);
   }
 
   /** The batch is over: the watchdog may leave once it sees that; engine thread only. */
@@ -255,25 +261,29 @@ final class RunningUserCode {
    * <p>Never throws: its callers run it after user code's {@code try}, and on the engine thread a
    * throw would lose the rest of the batch. Taking the loader back can fail (a security manager
    * that denies {@code setContextClassLoader}; an Error in general): that is reported to the
-   * unraisable hook as {@code what}'s, and the loader stays until the end of the next user code
-   * tries again. The hook is user code too: the interrupt it may leave is cleared after it, not its
-   * loader (the reset just failed, and retrying here could fail for ever).
+   * unraisable hook as {@code what}'s, once per thread: the thread is not asked again (a lasting
+   * refusal would fail, and blame, every later user code that left nothing), and the loader stays
+   * until the engine hands its work to a fresh thread ({@link ReclaimLoop} does, soon after a batch
+   * that ran user code).
+   * The hook is user code too: the interrupt it may leave is cleared after it, not its loader.
    *
    * @param what the user code (or the hook) that ran: the source of a failure reported here
    */
   static void afterUserCode(@Nullable Object what) {
+    Thread self = Thread.currentThread();
     try {
-      Thread self = Thread.currentThread();
       if (self.isInterrupted()) {
         Thread.interrupted();
       }
-      if (self.getContextClassLoader() != null) {
-        if (finishFaults.get() > 0 && finishFaults.getAndDecrement() > 0) {
+      if (self.getContextClassLoader() != null && resetRefusedOn != self) {
+        if (self == Engine.engineThread() && finishFaults.get() > 0
+            && finishFaults.getAndDecrement() > 0) { // the engine's own: not the watchdog's
           throw new SecurityException("injected by a test: setContextClassLoader denied");
         }
         self.setContextClassLoader(null);
       }
     } catch (Throwable t) {
+      resetRefusedOn = self;
       Unraisable.report(t, what); // never throws
       Thread.interrupted();
     }

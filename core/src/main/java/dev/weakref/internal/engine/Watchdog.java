@@ -1,6 +1,7 @@
 package dev.weakref.internal.engine;
 
 import dev.weakref.engine.SlowCallbackException;
+import dev.weakref.engine.UnraisableHook;
 import dev.weakref.internal.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -146,9 +147,10 @@ final class Watchdog implements Runnable {
         + PROPERTY + "=" + boundMillis() + "); every other callback, finalizer and container"
         + " clean-up waits for it. Its stack is this exception's.");
     e.setStackTrace(stack);
+    UnraisableHook hook = Unraisable.hook(); // the one told: a failure to take back what it left
     Unraisable.tell(e, running); // the source: the ref, finalizer, entry or listener running
     // The hook is user code: it leaves nothing on this thread (a failure to take it back is the
     // hook's, reported like a callback's).
-    RunningUserCode.afterUserCode(Unraisable.hook());
+    RunningUserCode.afterUserCode(hook);
   }
 }

@@ -54,7 +54,7 @@ public final class EngineTrimOnEndChild {
     refs.clear(); // the refs are dropped too: nothing holds the engine's token now
     Thread engine = Engine.engineThread();
     int gcs = 0;
-    for (int i = 0; i < 60 && engine != null && engine.isAlive(); i++) {
+    for (int i = 0; i < 15 && engine != null && engine.isAlive(); i++) {
       System.gc(); // clears the generation once the engine has unpinned its token; takes no token
       gcs++;
       engine.join(1000);

@@ -67,8 +67,8 @@ final class ReferentCallbacksTest {
         () -> {
           for (int i = 0; i < 10; i++) {
             // Three callbacks of each referent, each leaving a loader for the engine to take back:
-            // the first callback run, whichever it is, fails to end, and two of its referent's
-            // follow.
+            // the first callback run fails to end; a referent's run newest first, so it is the
+            // newest of its three, and two of its referent's follow it.
             tracked(refs, r -> {
               Thread.currentThread().setContextClassLoader(loader);
               fired.incrementAndGet();
@@ -77,6 +77,8 @@ final class ReferentCallbacksTest {
         });
     assertEquals(30, fired.get(), "callbacks run of the 30 refs to reclaimed referents");
     assertTrue(refs.contains(reported.source()), "not reported as a ref's: " + reported);
+    assertEquals(2, refs.indexOf(reported.source()) % 3,
+        "the failure to end was not its referent's first callback: no later one of it was at risk");
     assertNull(reported.running(), "the finished callback was still named as running");
     Reference.reachabilityFence(refs);
   }
