@@ -49,8 +49,9 @@ final class RunningUserCode {
   static final AtomicInteger startFaults = new AtomicInteger();
   /**
    * Test seam: how many resets of the context class loader after user code ({@link #afterUserCode})
-   * are still to fail, as one that a security manager denies would. Read only when user code left a
-   * loader on the thread: a callback that leaves none pays nothing for it.
+   * on the engine thread are still to fail, as one that a security manager denies would (the
+   * watchdog's thread, which takes back what the hook left, never takes one). Read only when user
+   * code left a loader on the thread: a callback that leaves none pays nothing for it.
    */
   static final AtomicInteger finishFaults = new AtomicInteger();
   /**
@@ -264,8 +265,8 @@ final class RunningUserCode {
    * unraisable hook as {@code what}'s, once per thread: the thread is not asked again (a lasting
    * refusal would fail, and blame, every later user code that left nothing), and the loader stays
    * until the engine hands its work to a fresh thread ({@link ReclaimLoop} does, soon after a batch
-   * that ran user code).
-   * The hook is user code too: the interrupt it may leave is cleared after it, not its loader.
+   * that ran user code). The hook is user code too: the interrupt it may leave is cleared after it,
+   * not its loader.
    *
    * @param what the user code (or the hook) that ran: the source of a failure reported here
    */
@@ -276,8 +277,8 @@ final class RunningUserCode {
         Thread.interrupted();
       }
       if (self.getContextClassLoader() != null && resetRefusedOn != self) {
-        if (self == Engine.engineThread() && finishFaults.get() > 0
-            && finishFaults.getAndDecrement() > 0) { // the engine's own: not the watchdog's
+        if (finishFaults.get() > 0 && self == Engine.engineThread() // not the watchdog's thread
+            && finishFaults.getAndDecrement() > 0) {
           throw new SecurityException("injected by a test: setContextClassLoader denied");
         }
         self.setContextClassLoader(null);

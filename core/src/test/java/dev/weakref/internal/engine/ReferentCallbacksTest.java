@@ -83,12 +83,44 @@ final class ReferentCallbacksTest {
     Reference.reachabilityFence(refs);
   }
 
+  /**
+   * A refusal that lasts (a security manager's) is reported once per engine thread, not once for
+   * every later user code that ends on it, which left nothing and would be blamed: the thread is
+   * not asked again. Three ends of user code in one callback, on the engine thread, with every
+   * reset refused: one report, for the first; the engine's own end of the callback asks no more.
+   */
+  @Test
+  void aLastingRefusalToEndUserCode_isReportedOncePerThread() {
+    AtomicInteger fired = new AtomicInteger();
+    ClassLoader loader = ReferentCallbacksTest.class.getClassLoader();
+    Object[] ends = {"first end", "second end", "third end"};
+    int armed = 100;
+    List<WeakRef<Object>> refs = new ArrayList<>();
+    Reported reported = collectWithFaults(RunningUserCode.finishFaults, armed,
+        SecurityException.class, () -> refs.add(new WeakRef<>(new Object(), r -> {
+          for (Object end : ends) {
+            Thread.currentThread().setContextClassLoader(loader);
+            RunningUserCode.afterUserCode(end);
+          }
+          fired.incrementAndGet();
+        })));
+    assertEquals(1, fired.get(), "the callback did not run");
+    assertSame(ends[0], reported.source(), "not reported as the first end's: " + reported);
+    Reference.reachabilityFence(refs);
+  }
+
   /** Tracks three refs with {@code callback} to one object that nothing else holds. */
   private static void tracked(List<WeakRef<Object>> refs, Consumer<WeakRef<Object>> callback) {
     Object o = new Object();
     for (int i = 0; i < 3; i++) {
       refs.add(new WeakRef<>(o, callback));
     }
+  }
+
+  /** {@link #collectWithFaults} with one fault armed. */
+  private static Reported collectWithOneFault(AtomicInteger faults,
+      Class<? extends Throwable> type, Runnable drop) {
+    return collectWithFaults(faults, 1, type, drop);
   }
 
   /**
@@ -107,20 +139,21 @@ final class ReferentCallbacksTest {
   private record Reported(@Nullable Object source, @Nullable Object running) {}
 
   /**
-   * Arms one fault of {@code faults}, a test seam of {@link RunningUserCode}, then has {@code drop}
-   * make what dies (so that no collection runs its callbacks before the fault is armed) and collects
-   * it; checks that the fault was injected and reported, as a {@code type}, and nothing else was.
+   * Arms {@code armed} faults of {@code faults}, a test seam of {@link RunningUserCode}, then has
+   * {@code drop} make what dies (so that no collection runs its callbacks before the faults are
+   * armed) and collects it; checks that exactly one fault was injected and reported, as a
+   * {@code type}, and nothing else was.
    */
-  private static Reported collectWithOneFault(AtomicInteger faults,
+  private static Reported collectWithFaults(AtomicInteger faults, int armed,
       Class<? extends Throwable> type, Runnable drop) {
     Reclaimer.collect(); // nothing of earlier tests left to take the fault
     List<@Nullable Object> running = new ArrayList<>(); // by the engine thread, read after collect()
     try (UnraisableCapture unraisable =
         UnraisableCapture.start((e, source) -> running.add(Engine.LOOP.userCode.running()))) {
-      faults.set(1);
+      faults.set(armed);
       drop.run();
       Reclaimer.collect();
-      assertEquals(0, faults.get(), "the fault was not injected");
+      assertEquals(armed - 1, faults.get(), "not one fault injected");
       List<Throwable> errors = unraisable.errors();
       assertEquals(1, errors.size(), errors.toString());
       assertInstanceOf(type, errors.get(0));
